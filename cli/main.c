@@ -1,0 +1,45 @@
+/* main.c — the dl2o command: dispatches to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name, *summary;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"train", "generate data and train a model for a family", dl2o_cmd_train},
+    {"info", "print a weight file's metadata", dl2o_cmd_info},
+    {"sample", "write K candidates per instance of a theta CSV", dl2o_cmd_sample},
+    {"solve", "write one solution per instance of a theta CSV", dl2o_cmd_solve},
+    {"demo", "train a small rastrigin-2 model and compare it with random candidates", dl2o_cmd_demo},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: dl2o <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "\n'dl2o <command> --help' shows a command's options. dl2o %s\n", DL2O_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("dl2o %s\n", DL2O_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "dl2o: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,196 @@
+/* backend_cpu.c — the reference backend: plain loops plus CBLAS sgemm. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "common.h"
+#include "rng.h"
+
+static void *cpu_alloc(const dl2o_backend *be, size_t bytes)
+{
+    (void)be;
+    return dl2o_calloc(bytes, 1);
+}
+
+static void cpu_free(const dl2o_backend *be, void *p)
+{
+    (void)be;
+    free(p);
+}
+
+static void cpu_copy(const dl2o_backend *be, void *dst, const void *src, size_t bytes)
+{
+    (void)be;
+    if (bytes) memmove(dst, src, bytes);
+}
+
+static dl2o_status cpu_sync(const dl2o_backend *be)
+{
+    (void)be;
+    return DL2O_OK;
+}
+
+static void cpu_gemm(const dl2o_backend *be, int trans_a, int trans_b, int M, int N, int K,
+                     float alpha, const float *A, int lda, const float *B, int ldb, float beta,
+                     float *C, int ldc)
+{
+    (void)be;
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+static void cpu_add_bias(const dl2o_backend *be, int rows, int cols, const float *b, float *y)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) y[(size_t)r * cols + c] += b[c];
+}
+
+static void cpu_bias_grad(const dl2o_backend *be, int rows, int cols, const float *dy, float *db)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) db[c] += dy[(size_t)r * cols + c];
+}
+
+static float sigmoidf_(float z) { return 1.0f / (1.0f + expf(-z)); }
+
+static void cpu_silu(const dl2o_backend *be, size_t n, const float *z, float *a)
+{
+    (void)be;
+    for (size_t i = 0; i < n; i++) a[i] = z[i] * sigmoidf_(z[i]);
+}
+
+static void cpu_silu_backward(const dl2o_backend *be, size_t n, const float *z, const float *da,
+                              float *dz)
+{
+    (void)be;
+    for (size_t i = 0; i < n; i++) {
+        float s = sigmoidf_(z[i]);
+        dz[i] = da[i] * s * (1.0f + z[i] * (1.0f - s));
+    }
+}
+
+static void cpu_axpy(const dl2o_backend *be, size_t n, float a, const float *x, float *y)
+{
+    (void)be;
+    for (size_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+static void cpu_scale(const dl2o_backend *be, size_t n, float a, float *x)
+{
+    (void)be;
+    for (size_t i = 0; i < n; i++) x[i] *= a;
+}
+
+static void cpu_pack_input(const dl2o_backend *be, int rows, int n, int E, int G, const float *x,
+                           const float *t, const float *g, float *u)
+{
+    (void)be;
+    int width = n + E + G, half = E / 2;
+    for (int r = 0; r < rows; r++) {
+        float *ur = u + (size_t)r * width;
+        memcpy(ur, x + (size_t)r * n, (size_t)n * sizeof *ur);
+        for (int k = 0; k < half; k++) {
+            double w = exp(-9.210340371976184 * k / half); /* ln(10000) */
+            double a = (double)t[r] * w;
+            ur[n + k] = (float)sin(a);
+            ur[n + half + k] = (float)cos(a);
+        }
+        if (G > 0) memcpy(ur + n + E, g + (size_t)r * G, (size_t)G * sizeof *ur);
+    }
+}
+
+static void cpu_q_sample(const dl2o_backend *be, int rows, int n, const float *sa,
+                         const float *sb, const float *x0, const float *eps, float *xt)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) {
+            size_t i = (size_t)r * n + j;
+            xt[i] = sa[r] * x0[i] + sb[r] * eps[i];
+        }
+}
+
+static void cpu_predict_x0(const dl2o_backend *be, int rows, int n, const float *sa,
+                           const float *sb, const float *xt, const float *eps, float *x0)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) {
+            size_t i = (size_t)r * n + j;
+            x0[i] = (xt[i] - sb[r] * eps[i]) / sa[r];
+        }
+}
+
+static void cpu_scale_rows(const dl2o_backend *be, int rows, int n, const float *w, float *x)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) x[(size_t)r * n + j] *= w[r];
+}
+
+static void cpu_sampler_step(const dl2o_backend *be, int rows, int n, dl2o_step_coefs c,
+                             const float *lo, const float *hi, const float *eps, const float *z,
+                             float *x)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) {
+            size_t i = (size_t)r * n + j;
+            float x0 = (x[i] - c.sb * eps[i]) / c.sa;
+            x0 = x0 < lo[j] ? lo[j] : (x0 > hi[j] ? hi[j] : x0);
+            float e = (x[i] - c.sa * x0) / c.sb;
+            float nx = c.c_x0 * x0 + c.c_eps * e + c.c_x * x[i];
+            if (z) nx += c.sigma * z[i];
+            x[i] = nx;
+        }
+}
+
+static void cpu_adam(const dl2o_backend *be, size_t n, float *p, const float *g, float *m,
+                     float *v, float lr, float beta1, float beta2, float eps, int step)
+{
+    (void)be;
+    float c1 = 1.0f - powf(beta1, (float)step), c2 = 1.0f - powf(beta2, (float)step);
+    for (size_t i = 0; i < n; i++) {
+        m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
+        v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
+        p[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+    }
+}
+
+static void cpu_normal(const dl2o_backend *be, size_t n, uint64_t seed, uint64_t stream,
+                       uint64_t index, float *out)
+{
+    (void)be;
+    dl2o_rng rng;
+    dl2o_rng_init(&rng, seed, stream, index);
+    for (size_t i = 0; i < n; i++) out[i] = (float)dl2o_rng_normal(&rng);
+}
+
+const dl2o_backend dl2o_backend_cpu = {
+    .name = "cpu",
+    .ctx = NULL,
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .copy = cpu_copy,
+    .sync = cpu_sync,
+    .gemm = cpu_gemm,
+    .add_bias = cpu_add_bias,
+    .bias_grad = cpu_bias_grad,
+    .silu = cpu_silu,
+    .silu_backward = cpu_silu_backward,
+    .axpy = cpu_axpy,
+    .scale = cpu_scale,
+    .pack_input = cpu_pack_input,
+    .q_sample = cpu_q_sample,
+    .predict_x0 = cpu_predict_x0,
+    .scale_rows = cpu_scale_rows,
+    .sampler_step = cpu_sampler_step,
+    .adam = cpu_adam,
+    .normal = cpu_normal,
+};

@@ -1,0 +1,61 @@
+/* model.h — a trained Diff-L2O model: denoiser + oracle + normalization.
+ *
+ * Denoiser input per row: [x_t (n) | time embedding (E) | g normalized (G)],
+ * output: predicted noise eps (n). The oracle maps g normalized (G) to a
+ * normalized point (n). x is normalized as (x - x_mean) / x_std.
+ *
+ * Guidance g (G values):
+ *   theta: g = theta, G = dim_theta.
+ *   probe: for each of P probe points p_j: slog f(p_j), slog grad f(p_j)
+ *          (n values), G = P (1 + n), slog(v) = sign(v) log(1 + |v|).
+ */
+#ifndef DL2O_MODEL_H
+#define DL2O_MODEL_H
+
+#include "dl2o.h"
+#include "mlp.h"
+#include "schedule.h"
+
+#define DL2O_FORMAT_VERSION 1
+#define DL2O_NAME_MAX 64
+
+typedef struct dl2o_model_dims {
+    int dim_x, dim_theta;
+    dl2o_guidance guidance;
+    int n_probes;             /* probe mode only; 0 in theta mode */
+    int width, blocks;        /* denoiser */
+    int oracle_width, oracle_blocks;
+    int time_embed;           /* even */
+    dl2o_schedule_kind schedule;
+    int T;
+    double beta_start, beta_end; /* linear schedule only; 0, 0: default */
+} dl2o_model_dims;
+
+typedef struct dl2o_model {
+    dl2o_model_dims dims;
+    int dim_g;
+    char family[DL2O_NAME_MAX];
+    int family_version;
+    char library_version[16];
+    char created[32];         /* ISO 8601 UTC */
+    dl2o_schedule sched;
+    dl2o_mlp denoiser, oracle;
+    float *params;            /* (n_params): denoiser, then oracle */
+    size_t n_params;
+    double *x_mean, *x_std;   /* (dim_x) */
+    double *g_mean, *g_std;   /* (dim_g) */
+    double *lower, *upper;    /* (dim_x) the family's box */
+    double *probes;           /* (n_probes, dim_x), probe mode; else NULL */
+    double f_scale;           /* typical |f| of the data, scales the lambda terms */
+    char *training_json;      /* heap string or NULL */
+    double *stats;            /* the one allocation behind the double arrays */
+} dl2o_model;
+
+/* Checks dims and allocates everything (parameters zeroed, std = 1). */
+dl2o_status dl2o_model_init(dl2o_model *m, const dl2o_model_dims *dims);
+void dl2o_model_free(dl2o_model *m);
+int dl2o_model_dim_g(const dl2o_model_dims *dims);
+const char *dl2o_guidance_name(dl2o_guidance g);
+int dl2o_guidance_parse(const char *name, dl2o_guidance *g);
+
+#endif

@@ -36,6 +36,7 @@ struct dl2o_backend {
     void (*upload)(const dl2o_backend *be, void *dst, const void *src, size_t bytes);
     void (*download)(const dl2o_backend *be, void *dst, const void *src, size_t bytes);
     void (*copy)(const dl2o_backend *be, void *dst, const void *src, size_t bytes);
+    void (*zero)(const dl2o_backend *be, void *p, size_t bytes);
     /* First error since the last sync (and waits for queued work). */
     dl2o_status (*sync)(const dl2o_backend *be);
 

@@ -71,7 +71,9 @@ dl2o_status dl2o_csv_read(const char *path, size_t expect_cols, double **data, s
     while (fgets(line, DL2O_CSV_LINE_MAX + 2, fp)) {
         lineno++;
         size_t l = strlen(line);
-        if (l > DL2O_CSV_LINE_MAX || (l == DL2O_CSV_LINE_MAX + 1 && line[l - 1] != '\n')) {
+        /* fgets stores at most DL2O_CSV_LINE_MAX + 1 bytes: that many without
+         * a newline means the line is longer than DL2O_CSV_LINE_MAX. */
+        if (l == DL2O_CSV_LINE_MAX + 1 && line[l - 1] != '\n') {
             st = DL2O_FAIL(DL2O_EFORMAT, "%s:%zu: line longer than %u bytes", path, lineno,
                            DL2O_CSV_LINE_MAX);
             goto out;

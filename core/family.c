@@ -208,6 +208,12 @@ dl2o_status dl2o_family_custom(const dl2o_family_spec *spec, dl2o_family **out)
     if (!spec->sampler == !spec->theta_file)
         return DL2O_FAIL(DL2O_EINVAL, "family '%s': give exactly one of sampler or theta_file",
                          spec->name);
+    /* The file's rows must have dim_theta columns; 0 would accept any width
+     * and hand f a zero-length theta. */
+    if (spec->theta_file && spec->dim_theta == 0)
+        return DL2O_FAIL(DL2O_EINVAL,
+                         "family '%s': dim_theta must be >= 1 (the columns of the theta file)",
+                         spec->name);
     for (unsigned j = 0; j < spec->dim_x; j++)
         if (!isfinite(spec->lower[j]) || !isfinite(spec->upper[j]) ||
             !(spec->lower[j] < spec->upper[j]))

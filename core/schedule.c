@@ -55,6 +55,9 @@ dl2o_status dl2o_schedule_init(dl2o_schedule *s, dl2o_schedule_kind kind, int T,
             double scale = 1000.0 / T;
             beta_start = 1e-4 * scale;
             beta_end = 0.02 * scale;
+            /* Below T = 21 the scaled end reaches 1: cap it where the cosine
+             * schedule clips, which still takes data to noise. */
+            if (beta_end > 0.999) beta_end = 0.999;
         }
         if (!(beta_start > 0.0) || !(beta_end >= beta_start) || !(beta_end < 1.0)) {
             dl2o_schedule_free(s);

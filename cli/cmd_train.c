@@ -1,0 +1,119 @@
+/* cmd_train.c — `dl2o train`: data, training and an atomic weight file. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "family.h"
+#include "model.h"
+#include "schedule.h"
+
+static const char USAGE[] =
+    "--family NAME [--instances N] [--steps N] [--guidance theta|probe] [--seed S] "
+    "[--device auto|cpu] --out FILE.h5";
+
+/* "<dir>/<stem>" of out, without a trailing ".h5". */
+static void stem_of(const char *out, char *stem, size_t size)
+{
+    snprintf(stem, size, "%s", out);
+    size_t l = strlen(stem);
+    if (l > 3 && !strcmp(stem + l - 3, ".h5")) stem[l - 3] = '\0';
+}
+
+static void join_args(int argc, char **argv, char *buf, size_t size)
+{
+    snprintf(buf, size, "dl2o");
+    for (int i = 0; i < argc; i++) {
+        size_t at = strlen(buf);
+        snprintf(buf + at, size - at, " %s", argv[i]);
+    }
+}
+
+int dl2o_cmd_train(int argc, char **argv)
+{
+    dl2o_train_config c;
+    dl2o_train_config_default(&c);
+    const char *family = NULL, *out = NULL, *guidance = "probe", *device = "auto";
+    const char *data = NULL, *loss = NULL, *theta = NULL, *schedule = "cosine";
+    int quiet = 0, no_data = 0;
+    unsigned threads = 0;
+    const cli_opt opts[] = {
+        {"family", CLI_STR, &family, "lasso-MxN, rastrigin-N or ackley-N (e.g. rastrigin-10)"},
+        {"out", CLI_STR, &out, "weight file to write (.h5)"},
+        {"instances", CLI_UINT, &c.instances, "training instances (10000)"},
+        {"steps", CLI_UINT, &c.steps, "Adam steps (3000)"},
+        {"guidance", CLI_STR, &guidance, "theta or probe (probe)"},
+        {"seed", CLI_U64, &c.seed, "seed of data, weights and batches (1)"},
+        {"device", CLI_STR, &device, "auto, cpu or cuda (auto)"},
+        {"theta", CLI_STR, &theta, "train on these theta rows (CSV) instead of sampled ones"},
+        {"data", CLI_STR, &data, "data file to reuse or create (<out>.data.h5)"},
+        {"no-data-file", CLI_FLAG, &no_data, "do not keep a data file"},
+        {"loss-csv", CLI_STR, &loss, "loss curve CSV (<out>.loss.csv)"},
+        {"restarts", CLI_UINT, &c.restarts, "local LD_LBFGS runs per instance (8)"},
+        {"local-maxeval", CLI_UINT, &c.local_maxeval, "evaluations per local run (300)"},
+        {"probes", CLI_UINT, &c.probes, "probe points, probe guidance (16)"},
+        {"width", CLI_UINT, &c.width, "denoiser width (128)"},
+        {"blocks", CLI_UINT, &c.blocks, "denoiser residual blocks (3)"},
+        {"oracle-width", CLI_UINT, &c.oracle_width, "oracle width (128)"},
+        {"oracle-blocks", CLI_UINT, &c.oracle_blocks, "oracle residual blocks (2)"},
+        {"schedule", CLI_STR, &schedule, "cosine or linear (cosine)"},
+        {"T", CLI_UINT, &c.T, "diffusion steps (100)"},
+        {"batch", CLI_UINT, &c.batch, "minibatch rows (256)"},
+        {"lr", CLI_DOUBLE, &c.lr, "Adam learning rate (0.002)"},
+        {"lambda-f", CLI_DOUBLE, &c.lambda_f, "weight of the objective term (0.05)"},
+        {"lambda-oracle-f", CLI_DOUBLE, &c.lambda_oracle_f, "oracle objective weight (0.05)"},
+        {"threads", CLI_UINT, &threads, "data-generation threads (0: all cores)"},
+        {"quiet", CLI_FLAG, &quiet, "no progress output"},
+    };
+    const char *pos[1];
+    int npos, r = cli_parse("train", USAGE, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
+    if (r) return r > 0 ? 0 : 2;
+    if (!family || !out) {
+        fprintf(stderr, "dl2o train: --family and --out are required (see --help)\n");
+        return 2;
+    }
+    if (dl2o_guidance_parse(guidance, &c.guidance)) {
+        fprintf(stderr, "dl2o train: --guidance must be theta or probe\n");
+        return 2;
+    }
+    if (cli_parse_device(device, &c.device)) {
+        fprintf(stderr, "dl2o train: --device must be auto, cpu or cuda\n");
+        return 2;
+    }
+    if (dl2o_schedule_kind_parse(schedule, &c.schedule)) {
+        fprintf(stderr, "dl2o train: --schedule must be cosine or linear\n");
+        return 2;
+    }
+    c.threads = threads;
+    char stem[4096], data_path[4200], loss_path[4200], command[8192];
+    stem_of(out, stem, sizeof stem);
+    snprintf(data_path, sizeof data_path, "%s.data.h5", stem);
+    snprintf(loss_path, sizeof loss_path, "%s.loss.csv", stem);
+    c.data_path = no_data ? NULL : data ? data : data_path;
+    c.loss_csv = loss ? loss : loss_path;
+    c.progress = !quiet;
+    join_args(argc, argv, command, sizeof command);
+    c.command = command;
+
+    dl2o_family *fam = NULL;
+    dl2o_status st = dl2o_family_standard(family, &fam);
+    if (st != DL2O_OK) return cli_fail("train", "bad --family", st);
+    if (theta) {
+        /* A file of theta rows replaces the sampled instances. */
+        if (cli_read_thetas("train", theta, dl2o_family_dim_theta(fam), &fam->thetas, &fam->n_thetas)) {
+            dl2o_family_free(fam);
+            return 1;
+        }
+    }
+    dl2o_train_report rep;
+    if (!quiet) fprintf(stderr, "dl2o train: %s, %s guidance, backend %s\n", family, guidance,
+                        c.device == DL2O_DEVICE_CUDA ? "cuda" : "cpu");
+    st = dl2o_train(fam, &c, out, &rep);
+    dl2o_family_free(fam);
+    if (st != DL2O_OK) return cli_fail("train", "training failed", st);
+    if (!quiet)
+        fprintf(stderr, "wrote %s (data %.1fs%s, mean f %.4g; training %.1fs; loss eps %.4f)\n", out,
+                rep.data_seconds, rep.data_reused ? ", reused" : "", rep.data_mean_f, rep.train_seconds,
+                rep.final_loss_eps);
+    return 0;
+}

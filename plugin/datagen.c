@@ -1,0 +1,122 @@
+#include "datagen.h"
+
+#include <math.h>
+#include <nlopt.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "common.h"
+#include "family.h"
+#include "rng.h"
+
+typedef struct counted {
+    dl2o_instance inst;
+    long evals;
+} counted;
+
+static double counted_objective(unsigned n, const double *x, double *grad, void *data)
+{
+    counted *c = data;
+    c->evals++;
+    return dl2o_instance_objective(n, x, grad, &c->inst);
+}
+
+double dl2o_local_best(const dl2o_family *fam, const double *theta, uint64_t seed, uint64_t index,
+                       int restarts, int local_maxeval, double *x, long *evals)
+{
+    int n = fam->n;
+    double best = NAN, fx;
+    double *xs = malloc((size_t)n * sizeof *xs);
+    nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, (unsigned)n);
+    counted c = {{fam, theta}, 0};
+    if (!xs || !opt) goto out;
+    nlopt_set_lower_bounds(opt, fam->lower);
+    nlopt_set_upper_bounds(opt, fam->upper);
+    nlopt_set_min_objective(opt, counted_objective, &c);
+    nlopt_set_maxeval(opt, local_maxeval);
+    nlopt_set_ftol_rel(opt, 1e-12);
+    nlopt_set_xtol_rel(opt, 1e-10);
+    dl2o_rng rng;
+    dl2o_rng_init(&rng, seed, DL2O_STREAM_STARTS, index);
+    for (int r = 0; r < restarts; r++) {
+        for (int j = 0; j < n; j++)
+            xs[j] = fam->lower[j] + (fam->upper[j] - fam->lower[j]) * dl2o_rng_uniform(&rng);
+        fx = NAN;
+        nlopt_result res = nlopt_optimize(opt, xs, &fx);
+        /* Roundoff-limited and maxeval stops still leave a usable point. */
+        if (res < 0 && res != NLOPT_ROUNDOFF_LIMITED) continue;
+        if (isfinite(fx) && (!isfinite(best) || fx < best)) {
+            best = fx;
+            memcpy(x, xs, (size_t)n * sizeof *x);
+        }
+    }
+out:
+    if (opt) nlopt_destroy(opt);
+    free(xs);
+    if (evals) *evals = c.evals;
+    return best;
+}
+
+dl2o_status dl2o_datagen(const dl2o_family *fam, int N, uint64_t seed, int restarts,
+                         int local_maxeval, int threads, dl2o_progress *progress,
+                         dl2o_dataset *out)
+{
+    dl2o_status st = DL2O_OK;
+    if (N < 1 || restarts < 1 || local_maxeval < 1)
+        return DL2O_FAIL(DL2O_EINVAL, "data generation needs instances, restarts and "
+                         "local_maxeval >= 1 (got %d, %d, %d)", N, restarts, local_maxeval);
+    st = dl2o_dataset_alloc(out, N, fam->n, fam->p);
+    if (st != DL2O_OK) return st;
+    snprintf(out->family, sizeof out->family, "%s", fam->name);
+    out->seed = seed;
+    out->restarts = restarts;
+    out->local_maxeval = local_maxeval;
+    double t0 = dl2o_now();
+    int nt = fam->thread_safe ? threads : 1;
+#ifdef _OPENMP
+    if (nt <= 0) nt = omp_get_max_threads();
+#else
+    nt = 1;
+#endif
+    long done = 0;
+    dl2o_status first_st = DL2O_OK;
+    char first_msg[DL2O_ERRMSG_MAX] = "";
+#pragma omp parallel for schedule(dynamic, 8) num_threads(nt)
+    for (int i = 0; i < N; i++) {
+        if (first_st != DL2O_OK) continue;
+        double *theta = out->theta + (size_t)i * fam->p;
+        dl2o_status s = dl2o_family_sample_theta(fam, seed, (uint64_t)i, theta);
+        double f = NAN;
+        if (s == DL2O_OK) {
+            f = dl2o_local_best(fam, theta, seed, (uint64_t)i, restarts, local_maxeval,
+                                out->x + (size_t)i * fam->n, NULL);
+            if (!isfinite(f))
+                s = DL2O_FAIL(DL2O_ESOLVER, "every local run failed on instance %d of '%s'; "
+                              "check that f is finite in the box", i, fam->name);
+        }
+        out->f[i] = f;
+#pragma omp critical(dl2o_datagen)
+        {
+            if (s != DL2O_OK && first_st == DL2O_OK) {
+                first_st = s;
+                dl2o_copy_last_error(first_msg, sizeof first_msg);
+            }
+            done++;
+#ifdef _OPENMP
+            if (omp_get_thread_num() == 0)
+#endif
+                if (progress) dl2o_progress_update(progress, done, "");
+        }
+    }
+    out->seconds = dl2o_now() - t0;
+    if (first_st != DL2O_OK) {
+        st = dl2o_fail(first_st, __FILE__, __LINE__, "%s", first_msg);
+        dl2o_dataset_free(out);
+        return st;
+    }
+    if (progress) dl2o_progress_finish(progress, "");
+    return DL2O_OK;
+}

@@ -1,0 +1,21 @@
+/* datagen.h — training data from the classic solver: for each instance, the
+ * best of `restarts` NLopt LD_LBFGS runs from uniform random starts in the
+ * box. Instances are independent (their theta and starts come from their own
+ * rng sub-streams), so the result does not depend on the thread count. */
+#ifndef DL2O_DATAGEN_H
+#define DL2O_DATAGEN_H
+
+#include "dataset.h"
+#include "dl2o.h"
+#include "progress.h"
+
+dl2o_status dl2o_datagen(const dl2o_family *fam, int n_instances, uint64_t seed, int restarts,
+                         int local_maxeval, int threads, dl2o_progress *progress,
+                         dl2o_dataset *out);
+
+/* Best of `restarts` local LD_LBFGS runs for one instance; x (n) out, returns f
+ * (NaN when every run failed). evals (may be NULL) counts evaluations. */
+double dl2o_local_best(const dl2o_family *fam, const double *theta, uint64_t seed, uint64_t index,
+                       int restarts, int local_maxeval, double *x, long *evals);
+
+#endif

@@ -1,0 +1,341 @@
+/* train.c — the training entry: data (generate or reuse), guidance,
+ * normalization, Adam on the Diff-L2O loss, atomic save. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "common.h"
+#include "data_io.h"
+#include "datagen.h"
+#include "diffusion.h"
+#include "family.h"
+#include "guidance.h"
+#include "model_io.h"
+#include "progress.h"
+#include "rng.h"
+
+void dl2o_train_config_default(dl2o_train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->instances = 10000;
+    c->restarts = 8;
+    c->local_maxeval = 300;
+    c->guidance = DL2O_GUIDANCE_PROBE;
+    c->probes = 16;
+    c->width = 128;
+    c->blocks = 3;
+    c->oracle_width = 128;
+    c->oracle_blocks = 2;
+    c->time_embed = 32;
+    c->schedule = DL2O_SCHEDULE_COSINE;
+    c->T = 100;
+    c->steps = 3000;
+    c->batch = 256;
+    c->lr = 2e-3;
+    c->lambda_f = 0.05;
+    c->lambda_oracle_f = 0.05;
+    c->seed = 1;
+    c->device = DL2O_DEVICE_AUTO;
+    c->progress = 0;
+}
+
+static dl2o_status check_config(const dl2o_train_config *c)
+{
+    if (c->instances < 1 || c->instances > 100000000u)
+        return DL2O_FAIL(DL2O_EINVAL, "instances must be 1..1e8, got %u", c->instances);
+    if (c->restarts < 1 || c->local_maxeval < 1)
+        return DL2O_FAIL(DL2O_EINVAL, "restarts and local_maxeval must be >= 1");
+    if (c->steps < 1 || c->batch < 1 || c->batch > 65536)
+        return DL2O_FAIL(DL2O_EINVAL, "steps must be >= 1 and batch 1..65536");
+    if (!(c->lr > 0.0) || !isfinite(c->lr) || !(c->lambda_f >= 0.0) || !(c->lambda_oracle_f >= 0.0) ||
+        !isfinite(c->lambda_f) || !isfinite(c->lambda_oracle_f))
+        return DL2O_FAIL(DL2O_EINVAL, "lr must be > 0 and the lambdas >= 0, all finite");
+    return DL2O_OK;
+}
+
+/* Reuses the data file when it was made for the same family, seed and solver
+ * settings and holds enough instances; otherwise generates (and saves). */
+static dl2o_status get_data(const dl2o_family *fam, const dl2o_train_config *c, int N,
+                            dl2o_dataset *d, int *reused)
+{
+    dl2o_status st;
+    *reused = 0;
+    if (c->data_path && access(c->data_path, F_OK) == 0) {
+        st = dl2o_dataset_load(c->data_path, d);
+        if (st != DL2O_OK) return st;
+        if (!strcmp(d->family, fam->name) && d->dim_x == fam->n && d->dim_theta == fam->p &&
+            d->seed == c->seed && d->restarts == (int)c->restarts &&
+            d->local_maxeval == (int)c->local_maxeval && d->n >= N) {
+            d->n = N; /* use the first N; arrays keep their layout */
+            *reused = 1;
+            return DL2O_OK;
+        }
+        if (c->progress)
+            fprintf(stderr, "data file %s was made with other settings (%s, %d instances, seed "
+                    "%llu); regenerating it\n", c->data_path, d->family, d->n,
+                    (unsigned long long)d->seed);
+        dl2o_dataset_free(d);
+    }
+    dl2o_progress prog;
+    dl2o_progress_start(&prog, "data", N, N / 10, c->progress);
+    st = dl2o_datagen(fam, N, c->seed, (int)c->restarts, (int)c->local_maxeval, (int)c->threads,
+                      &prog, d);
+    if (st == DL2O_OK && c->data_path) st = dl2o_dataset_save(d, c->data_path);
+    return st;
+}
+
+static void draw_probes(dl2o_model *m, uint64_t seed)
+{
+    dl2o_rng rng;
+    dl2o_rng_init(&rng, seed, DL2O_STREAM_PROBES, 0);
+    int n = m->dims.dim_x;
+    for (int j = 0; j < m->dims.n_probes; j++)
+        for (int k = 0; k < n; k++) {
+            double lo = m->lower[k], hi = m->upper[k];
+            double v = 0.5 * (lo + hi) + 0.2 * (hi - lo) * dl2o_rng_normal(&rng);
+            m->probes[(size_t)j * n + k] = v < lo ? lo : (v > hi ? hi : v);
+        }
+}
+
+static void mean_std(const double *v, int rows, int cols, int k, double floor_std, double *mean,
+                     double *std)
+{
+    double s = 0.0, ss = 0.0;
+    int cnt = 0;
+    for (int r = 0; r < rows; r++) {
+        double x = v[(size_t)r * cols + k];
+        if (!isfinite(x)) continue;
+        s += x, cnt++;
+    }
+    double mu = cnt ? s / cnt : 0.0;
+    for (int r = 0; r < rows; r++) {
+        double x = v[(size_t)r * cols + k];
+        if (isfinite(x)) ss += (x - mu) * (x - mu);
+    }
+    double sd = cnt > 1 ? sqrt(ss / (cnt - 1)) : 1.0;
+    *mean = mu;
+    *std = sd > floor_std ? sd : (floor_std > 0 ? floor_std : 1.0);
+}
+
+/* Guidance of every training instance (raw), then normalization statistics. */
+static dl2o_status build_guidance(const dl2o_family *fam, dl2o_model *m, const dl2o_dataset *d,
+                                  int threads, double *graw)
+{
+    int G = m->dim_g, n = m->dims.dim_x;
+    dl2o_status first = DL2O_OK;
+    int nt = fam->thread_safe ? (threads > 0 ? threads : 0) : 1;
+#ifndef _OPENMP
+    nt = 1;
+#endif
+    if (nt == 0) nt = (int)sysconf(_SC_NPROCESSORS_ONLN);
+#pragma omp parallel num_threads(nt)
+    {
+        double *scratch = malloc((size_t)n * sizeof *scratch);
+#pragma omp for schedule(static)
+        for (int i = 0; i < d->n; i++) {
+            dl2o_instance inst = {fam, d->theta + (size_t)i * d->dim_theta};
+            unsigned ev;
+            dl2o_status s = scratch ? dl2o_guidance_encode(m, dl2o_instance_objective, &inst,
+                                                           inst.theta, graw + (size_t)i * G,
+                                                           scratch, &ev)
+                                    : DL2O_ENOMEM;
+            if (s != DL2O_OK) {
+#pragma omp critical(dl2o_guidance)
+                first = s;
+            }
+        }
+        free(scratch);
+    }
+    if (first != DL2O_OK) return DL2O_FAIL(first, "could not compute the training guidance");
+    for (int k = 0; k < G; k++) mean_std(graw, d->n, G, k, 1e-6, &m->g_mean[k], &m->g_std[k]);
+    return DL2O_OK;
+}
+
+static double lr_at(const dl2o_train_config *c, unsigned step)
+{
+    unsigned warm = c->steps / 10 < 100 ? c->steps / 10 : 100;
+    if (step <= warm) return c->lr * step / (warm + 1);
+    double u = (double)(step - warm) / (double)(c->steps - warm + 1);
+    return c->lr * (0.1 + 0.9 * 0.5 * (1.0 + cos(3.141592653589793 * u)));
+}
+
+/* Appends s to buf as a JSON string body. */
+static void json_escape(char *buf, size_t size, const char *s)
+{
+    size_t at = strlen(buf);
+    for (; s && *s && at + 7 < size; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') at += (size_t)snprintf(buf + at, size - at, "\\%c", ch);
+        else if (ch < 0x20) at += (size_t)snprintf(buf + at, size - at, "\\u%04x", ch);
+        else buf[at++] = (char)ch, buf[at] = '\0';
+    }
+}
+
+static char *training_record(const dl2o_train_config *c, const dl2o_train_report *r, int N,
+                             const char *device)
+{
+    size_t size = 4096 + (c->command ? 6 * strlen(c->command) : 0);
+    char *j = malloc(size);
+    if (!j) return NULL;
+    snprintf(j, size, "{\"command\": \"");
+    json_escape(j, size, c->command ? c->command : "dl2o_train()");
+    size_t at = strlen(j);
+    snprintf(j + at, size - at,
+             "\", \"seed\": %llu, \"instances\": %d, \"restarts\": %u, \"local_maxeval\": %u, "
+             "\"steps\": %u, \"batch\": %u, \"lr\": %.6g, \"lambda_f\": %.6g, "
+             "\"lambda_oracle_f\": %.6g, \"device\": \"%s\", \"data_reused\": %u, "
+             "\"data_seconds\": %.3f, \"train_seconds\": %.3f, \"data_mean_f\": %.17g, "
+             "\"final_loss_eps\": %.6g, \"final_loss_f\": %.6g, \"final_loss_oracle\": %.6g}",
+             (unsigned long long)c->seed, N, c->restarts, c->local_maxeval, c->steps, c->batch,
+             c->lr, c->lambda_f, c->lambda_oracle_f, device, r->data_reused, r->data_seconds,
+             r->train_seconds, r->data_mean_f, r->final_loss_eps, r->final_loss_f,
+             r->final_loss_oracle);
+    return j;
+}
+
+dl2o_status dl2o_train(const dl2o_family *fam, const dl2o_train_config *c, const char *out_path,
+                       dl2o_train_report *report)
+{
+    dl2o_status st = DL2O_OK;
+    dl2o_dataset d = {0};
+    dl2o_model m = {0};
+    dl2o_trainer *tr = NULL;
+    dl2o_train_batch batch = {0};
+    double *graw = NULL;
+    float *xn = NULL, *gn = NULL;
+    FILE *loss_fp = NULL;
+    char loss_tmp[4096] = "";
+    dl2o_train_report rep = {0};
+    const dl2o_backend *be = NULL;
+
+    if (!fam || !c || !out_path) return DL2O_FAIL(DL2O_EINVAL, "dl2o_train: NULL argument");
+    DL2O_TRY(check_config(c));
+    if (c->guidance == DL2O_GUIDANCE_THETA && fam->p < 1)
+        return DL2O_FAIL(DL2O_EINVAL, "family '%s' has no theta; train with probe guidance",
+                         fam->name);
+    DL2O_TRY(dl2o_backend_select(c->device, &be));
+    int N = (int)c->instances;
+    if (fam->thetas && (size_t)N > fam->n_thetas) N = (int)fam->n_thetas;
+
+    double t0 = dl2o_now();
+    int reused = 0;
+    DL2O_TRY(get_data(fam, c, N, &d, &reused));
+    rep.data_reused = (unsigned)reused;
+    rep.data_seconds = reused ? 0.0 : dl2o_now() - t0;
+    for (int i = 0; i < N; i++) rep.data_mean_f += d.f[i] / N;
+
+    dl2o_model_dims dims = {
+        .dim_x = fam->n, .dim_theta = fam->p, .guidance = c->guidance,
+        .n_probes = c->guidance == DL2O_GUIDANCE_PROBE ? (int)c->probes : 0,
+        .width = (int)c->width, .blocks = (int)c->blocks, .oracle_width = (int)c->oracle_width,
+        .oracle_blocks = (int)c->oracle_blocks, .time_embed = (int)c->time_embed,
+        .schedule = c->schedule, .T = (int)c->T};
+    DL2O_TRY(dl2o_model_init(&m, &dims));
+    snprintf(m.family, sizeof m.family, "%s", fam->name);
+    m.family_version = DL2O_FAMILY_VERSION;
+    int n = m.dims.dim_x, G = m.dim_g;
+    memcpy(m.lower, fam->lower, (size_t)n * sizeof(double));
+    memcpy(m.upper, fam->upper, (size_t)n * sizeof(double));
+    if (m.probes) draw_probes(&m, c->seed);
+
+    graw = dl2o_xcalloc((size_t)N, (size_t)G * sizeof(double), "training guidance");
+    xn = dl2o_xcalloc((size_t)N, (size_t)n * sizeof(float), "normalized data");
+    gn = dl2o_xcalloc((size_t)N, (size_t)G * sizeof(float), "normalized guidance");
+    if (!graw || !xn || !gn) {
+        st = DL2O_ENOMEM;
+        goto out;
+    }
+    DL2O_TRY(build_guidance(fam, &m, &d, (int)c->threads, graw));
+    for (int k = 0; k < n; k++)
+        mean_std(d.x, N, n, k, 1e-3 * (m.upper[k] - m.lower[k]), &m.x_mean[k], &m.x_std[k]);
+    double fabs_mean = 0.0, fmean = 0.0, fvar = 0.0;
+    for (int i = 0; i < N; i++) fabs_mean += fabs(d.f[i]) / N, fmean += d.f[i] / N;
+    for (int i = 0; i < N; i++) fvar += (d.f[i] - fmean) * (d.f[i] - fmean) / N;
+    m.f_scale = fabs_mean + sqrt(fvar) > 1e-8 ? fabs_mean + sqrt(fvar) : 1.0;
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < n; k++)
+            xn[(size_t)i * n + k] = (float)((d.x[(size_t)i * n + k] - m.x_mean[k]) / m.x_std[k]);
+        dl2o_guidance_normalize(&m, graw + (size_t)i * G, gn + (size_t)i * G);
+    }
+
+    dl2o_rng wrng;
+    dl2o_rng_init(&wrng, c->seed, DL2O_STREAM_WEIGHTS, 0);
+    dl2o_mlp_init_params(&m.denoiser, m.params, &wrng);
+    dl2o_mlp_init_params(&m.oracle, m.params, &wrng);
+
+    int B = (int)c->batch;
+    DL2O_TRY(dl2o_trainer_create(be, &m, B, &tr));
+    DL2O_TRY(dl2o_train_batch_alloc(&batch, B, n));
+    if (c->loss_csv) {
+        snprintf(loss_tmp, sizeof loss_tmp, "%s.tmp", c->loss_csv);
+        loss_fp = fopen(loss_tmp, "w");
+        if (!loss_fp) {
+            st = DL2O_FAIL(DL2O_EIO, "cannot write the loss curve %s; check the directory",
+                           loss_tmp);
+            goto out;
+        }
+        fprintf(loss_fp, "step,lr,loss_eps,loss_f,loss_oracle,loss_oracle_f\n");
+    }
+    dl2o_train_data data = {.N = N, .x = xn, .g = gn, .theta = d.theta, .family = fam};
+    dl2o_train_hparams hp = {.lambda_f = c->lambda_f, .lambda_oracle_f = c->lambda_oracle_f,
+                             .beta1 = 0.9, .beta2 = 0.999, .adam_eps = 1e-8};
+    long epoch = N / B > 0 ? N / B : 1;
+    dl2o_progress prog;
+    dl2o_progress_start(&prog, "train", c->steps, epoch, c->progress);
+    double t1 = dl2o_now(), ema[3] = {0, 0, 0};
+    for (unsigned s = 1; s <= c->steps; s++) {
+        dl2o_train_losses L;
+        hp.lr = lr_at(c, s);
+        dl2o_trainer_draw_batch(&m, N, c->seed, s, &batch);
+        DL2O_TRY(dl2o_trainer_step(tr, &data, &batch, &hp, (int)s, &L));
+        double a = s == 1 ? 1.0 : 0.02;
+        ema[0] += a * (L.eps - ema[0]);
+        ema[1] += a * (L.f - ema[1]);
+        ema[2] += a * (L.oracle - ema[2]);
+        if (loss_fp)
+            fprintf(loss_fp, "%u,%.6g,%.6g,%.6g,%.6g,%.6g\n", s, hp.lr, L.eps, L.f, L.oracle,
+                    L.oracle_f);
+        char extra[96];
+        snprintf(extra, sizeof extra, "eps %.4f f %.4g oracle %.4f", ema[0], ema[1], ema[2]);
+        dl2o_progress_update(&prog, s, extra);
+    }
+    char extra[96];
+    snprintf(extra, sizeof extra, "eps %.4f f %.4g oracle %.4f", ema[0], ema[1], ema[2]);
+    dl2o_progress_finish(&prog, extra);
+    rep.train_seconds = dl2o_now() - t1;
+    rep.final_loss_eps = ema[0];
+    rep.final_loss_f = ema[1];
+    rep.final_loss_oracle = ema[2];
+    DL2O_TRY(dl2o_trainer_download(tr, &m));
+    m.training_json = training_record(c, &rep, N, be->name);
+    if (!m.training_json) {
+        st = DL2O_FAIL(DL2O_ENOMEM, "out of memory for the training record");
+        goto out;
+    }
+    DL2O_TRY(dl2o_model_save(&m, out_path));
+    if (loss_fp) {
+        int bad = fclose(loss_fp) != 0;
+        loss_fp = NULL;
+        if (bad || rename(loss_tmp, c->loss_csv) != 0) {
+            st = DL2O_FAIL(DL2O_EIO, "cannot write the loss curve %s", c->loss_csv);
+            goto out;
+        }
+        loss_tmp[0] = '\0';
+    }
+    if (report) *report = rep;
+out:
+    if (loss_fp) fclose(loss_fp);
+    if (loss_tmp[0]) remove(loss_tmp);
+    dl2o_train_batch_free(&batch);
+    dl2o_trainer_free(tr);
+    free(graw);
+    free(xn);
+    free(gn);
+    dl2o_model_free(&m);
+    dl2o_dataset_free(&d);
+    return st;
+}

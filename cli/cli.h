@@ -64,6 +64,22 @@ typedef struct cli_sampling {
 int cli_session_open(cli_session *s, const char *cmd, const char *weights, const char *theta_path,
                      const cli_sampling *opt);
 void cli_session_close(cli_session *s);
+/* ---- bridge solvers for `dl2o solve --solver nlopt:ALG | gsl:ALG` ---- */
+typedef struct cli_solve_opts {
+    const char *solver;  /* "none", "nlopt:ALG" or "gsl:ALG" */
+    const char *mode;    /* nlopt: "warmstart" or "multistart" */
+    unsigned starts;     /* local runs in multistart */
+    unsigned maxeval;    /* total evaluations per instance, all included; 0: none */
+} cli_solve_opts;
+
+/* Solve instance i of the session: x (n) and *f out, *evals the true total
+ * spent (probes, candidates and solver). Return 0, or -1 after printing an
+ * error. alg is the text after "nlopt:" / "gsl:". */
+int cli_solve_nlopt(cli_session *s, const char *alg, const cli_solve_opts *o, size_t i, double *x,
+                    double *f, unsigned *evals);
+int cli_solve_gsl(cli_session *s, const char *alg, const cli_solve_opts *o, size_t i, double *x,
+                  double *f, unsigned *evals);
+
 /* Writes "%.17g" values joined by commas (after a leading comma). */
 void cli_print_vec(FILE *fp, const double *v, unsigned n);
 

@@ -109,7 +109,7 @@ int dl2o_cmd_demo(int argc, char **argv)
         dl2o_family_sample_theta(fam, DEMO_HELDOUT_SEED, i, theta);
         dl2o_instance inst = {fam, theta};
         unsigned cnt = 0, evals = 0;
-        if ((st = dl2o_initializer_propose(init, n, dl2o_instance_objective, &inst, NULL, NULL, NULL,
+        if ((st = dl2o_initializer_propose(init, n, dl2o_instance_objective, &inst, theta, NULL, NULL,
                                            x, fx, &cnt, &evals)) != DL2O_OK) {
             cli_fail("demo", "propose failed", st);
             goto out;

@@ -9,13 +9,8 @@
 static const char USAGE[] = "--weights FILE.h5 --theta THETA.csv [--count K] [--solver none] "
                             "[--maxeval B] [--out X.csv]";
 
-typedef struct solve_opts {
-    const char *solver;
-    unsigned maxeval;
-} solve_opts;
-
 /* The best candidate within the budget: K shrinks so probes + K <= maxeval. */
-static int solve_none(cli_session *s, const solve_opts *so, size_t i, double *x, double *f,
+static int solve_none(cli_session *s, const cli_solve_opts *so, size_t i, double *x, double *f,
                       unsigned *evals, double *cand, double *fc)
 {
     unsigned K = dl2o_initializer_get_candidates(s->init);
@@ -46,12 +41,15 @@ int dl2o_cmd_solve(int argc, char **argv)
 {
     const char *weights = NULL, *theta = NULL, *out = NULL;
     cli_sampling sp = {.count = 64, .steps = 10, .seed = 0, .sampler = "ddim", .device = "auto"};
-    solve_opts so = {.solver = "none", .maxeval = 0};
+    cli_solve_opts so = {.solver = "none", .mode = "multistart", .starts = 4, .maxeval = 0};
     const cli_opt opts[] = {
         {"weights", CLI_STR, &weights, "weight file (.h5)"},
         {"theta", CLI_STR, &theta, "theta CSV: one instance per line, no header"},
         {"count", CLI_UINT, &sp.count, "candidates per instance, K (64)"},
-        {"solver", CLI_STR, &so.solver, "none (best candidate) (none)"},
+        {"solver", CLI_STR, &so.solver, "none (best candidate), nlopt:ALG (e.g. nlopt:LD_LBFGS) or "
+                                        "gsl:ALG (e.g. gsl:bfgs2) (none)"},
+        {"mode", CLI_STR, &so.mode, "nlopt: warmstart or multistart (multistart)"},
+        {"starts", CLI_UINT, &so.starts, "local runs from the best distinct candidates (4)"},
         {"maxeval", CLI_UINT, &so.maxeval, "total evaluation budget per instance, probes and "
                                            "candidates included (0: no limit)"},
         {"steps", CLI_UINT, &sp.steps, "DDIM steps (10)"},
@@ -63,13 +61,8 @@ int dl2o_cmd_solve(int argc, char **argv)
     const char *pos[1];
     int npos, r = cli_parse("solve", USAGE, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (r) return r > 0 ? 0 : 2;
-    if (strcmp(so.solver, "none") != 0) {
-        if (!strncmp(so.solver, "nlopt:", 6) || !strncmp(so.solver, "gsl:", 4))
-            fprintf(stderr, "dl2o solve: solver '%s' is not available in this version; use "
-                    "--solver none\n", so.solver);
-        else
-            fprintf(stderr, "dl2o solve: unknown solver '%s'; use none, nlopt:ALG or gsl:ALG\n",
-                    so.solver);
+    if (strcmp(so.solver, "none") && strncmp(so.solver, "nlopt:", 6) && strncmp(so.solver, "gsl:", 4)) {
+        fprintf(stderr, "dl2o solve: unknown solver '%s'; use none, nlopt:ALG or gsl:ALG\n", so.solver);
         return 2;
     }
     cli_session s;
@@ -87,7 +80,12 @@ int dl2o_cmd_solve(int argc, char **argv)
         for (size_t i = 0; i < s.rows && ok; i++) {
             double f;
             unsigned evals = 0;
-            if (solve_none(&s, &so, i, x, &f, &evals, cand, fc)) {
+            int bad = !strncmp(so.solver, "nlopt:", 6)
+                          ? cli_solve_nlopt(&s, so.solver + 6, &so, i, x, &f, &evals)
+                      : !strncmp(so.solver, "gsl:", 4)
+                          ? cli_solve_gsl(&s, so.solver + 4, &so, i, x, &f, &evals)
+                          : solve_none(&s, &so, i, x, &f, &evals, cand, fc);
+            if (bad) {
                 ok = 0;
                 break;
             }

@@ -6,7 +6,7 @@
  *
  * linear: beta goes linearly from beta_start to beta_end. With both set to 0
  *   the classic 1e-4 .. 0.02 range is scaled by 1000/T, which keeps the total
- *   noise of the 1000-step DDPM schedule at any T.
+ *   noise of the 1000-step DDPM schedule at any T (the end capped at 0.999).
  * cosine: Nichol & Dhariwal, alpha_bar(t) = cos^2(((t/T)+s)/(1+s) * pi/2),
  *   s = 0.008, beta clipped to 0.999.
  */

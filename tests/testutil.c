@@ -16,7 +16,7 @@ const char *dl2o_test_tmpdir(const char *name)
 {
     static char path[1024];
     snprintf(path, sizeof path, "%s/test-tmp/%s", DL2O_BINARY_DIR, name);
-    char cmd[1200];
+    char cmd[2 * sizeof path + 64];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", path, path);
     if (system(cmd) != 0) {
         fprintf(stderr, "cannot create %s\n", path);

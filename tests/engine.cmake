@@ -1,0 +1,12 @@
+# Engine: network backprop, the training loss, samplers and the initializer.
+dl2o_test_exe(test_mlp test_mlp.c)
+add_test(NAME engine_mlp_and_loss_gradients COMMAND test_mlp)
+dl2o_test_exe(test_sampler test_sampler.c)
+add_test(NAME engine_sampler_reproducible COMMAND test_sampler)
+dl2o_test_exe(test_initializer test_initializer.c)
+add_test(NAME engine_initializer_propose COMMAND test_initializer)
+set_tests_properties(engine_initializer_propose PROPERTIES
+  FIXTURES_REQUIRED "model_r2_probe;model_r2_theta")
+dl2o_test_exe(test_e2e test_e2e.c)
+add_test(NAME e2e_rastrigin2_beats_random COMMAND test_e2e)
+set_tests_properties(e2e_rastrigin2_beats_random PROPERTIES FIXTURES_REQUIRED model_r2_probe)

@@ -40,7 +40,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	./$(BUILD)/dl2o demo
+	./$(BUILD)/dl2o demo --dir $(BUILD)/demo
 
 install: build
 	cmake --install $(BUILD)

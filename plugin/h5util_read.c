@@ -1,0 +1,378 @@
+/* h5util_read.c — the strict readers of h5util.h. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "h5util.h"
+
+/* Longest string attribute ever read; a longer one means a damaged file. */
+#define STR_ATTR_MAX ((size_t)1 << 24)
+
+/* ----------------------------------------------------------------- reader */
+
+dl2o_status dl2o_h5_reader_open(dl2o_h5_reader *r, const char *path, const char *remedy)
+{
+    dl2o_status st = DL2O_OK;
+    hid_t fapl = H5I_INVALID_HID;
+    char why[160], sys[128];
+    struct stat sb;
+    r->path = path;
+    r->remedy = remedy;
+    r->file = H5I_INVALID_HID;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return DL2O_FAIL(DL2O_EIO, "%s: cannot open: %s; check the path and its permissions",
+                         path, dl2o_h5_sys_reason(errno, sys));
+    int is_dir = fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode);
+    fclose(fp);
+    if (is_dir) return DL2O_FAIL(DL2O_EIO, "%s: cannot open: it is a directory; pass a file", path);
+    htri_t is = H5Fis_hdf5(path);
+    if (is == 0)
+        return DL2O_FAIL(DL2O_EFORMAT, "%s: not an HDF5 file; pass a dl2o .h5 file, or %s", path,
+                         remedy);
+    if (is < 0)
+        return DL2O_FAIL(DL2O_EIO, "%s: cannot be read (%s); check the file and its permissions",
+                         path, dl2o_h5_reason(why));
+    fapl = dl2o_h5_new_fapl();
+    r->file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (r->file < 0)
+        st = DL2O_FAIL(DL2O_EFORMAT,
+                       "%s: HDF5 cannot open it (%s); the file is damaged or truncated (an "
+                       "interrupted copy?), %s",
+                       path, dl2o_h5_reason(why), remedy);
+    dl2o_h5_close(&fapl);
+    return st;
+}
+
+void dl2o_h5_reader_close(dl2o_h5_reader *r) { dl2o_h5_close(&r->file); }
+
+int dl2o_h5_attr_exists(dl2o_h5_reader *r, const char *name)
+{
+    return H5Aexists(r->file, name) > 0;
+}
+
+static const char *class_name(H5T_class_t c)
+{
+    switch (c) {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "float";
+    case H5T_STRING: return "string";
+    case H5T_ENUM: return "enum (bool?)";
+    case H5T_COMPOUND: return "compound";
+    case H5T_ARRAY: return "array";
+    case H5T_VLEN: return "variable-length sequence";
+    default: return "other";
+    }
+}
+
+/* Opens attribute `name`, checks it holds one value of class `want`. */
+static dl2o_status open_attr(dl2o_h5_reader *r, const char *name, H5T_class_t want, hid_t *attr,
+                             hid_t *type)
+{
+    dl2o_status st = DL2O_OK;
+    hid_t space = H5I_INVALID_HID;
+    char why[160];
+    htri_t ex = H5Aexists(r->file, name);
+    if (ex == 0)
+        return DL2O_FAIL(DL2O_EFORMAT,
+                         "%s: attribute %s is missing; the file is incomplete or not a dl2o "
+                         "file, %s",
+                         r->path, name, r->remedy);
+    if (ex < 0 || (*attr = H5Aopen(r->file, name, H5P_DEFAULT)) < 0 ||
+        (*type = H5Aget_type(*attr)) < 0 || (space = H5Aget_space(*attr)) < 0) {
+        st = DL2O_FAIL(DL2O_EIO, "%s: cannot read attribute %s (%s); the file is damaged, %s",
+                       r->path, name, dl2o_h5_reason(why), r->remedy);
+        goto out;
+    }
+    H5T_class_t cls = H5Tget_class(*type);
+    if (cls != want) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s has type %s, expected %s; %s", r->path,
+                       name, class_name(cls), class_name(want), r->remedy);
+        goto out;
+    }
+    hssize_t npoints = H5Sget_simple_extent_npoints(space);
+    if (npoints != 1)
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s holds %lld values, expected one; %s",
+                       r->path, name, (long long)npoints, r->remedy);
+out:
+    dl2o_h5_close(&space);
+    return st;
+}
+
+static dl2o_status read_attr(dl2o_h5_reader *r, const char *name, hid_t attr, hid_t mtype,
+                             void *buf)
+{
+    char why[160];
+    if (H5Aread(attr, mtype, buf) < 0)
+        return DL2O_FAIL(DL2O_EIO, "%s: cannot read attribute %s (%s); the file is damaged, %s",
+                         r->path, name, dl2o_h5_reason(why), r->remedy);
+    return DL2O_OK;
+}
+
+/* An integer attribute: *neg set when negative (then *v holds it as signed). */
+static dl2o_status attr_integer(dl2o_h5_reader *r, const char *name, long long *sv,
+                                unsigned long long *uv, int *neg)
+{
+    dl2o_status st = DL2O_OK;
+    hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    DL2O_TRY(open_attr(r, name, H5T_INTEGER, &attr, &type));
+    *neg = 0;
+    if (H5Tget_sign(type) == H5T_SGN_NONE) {
+        DL2O_TRY(read_attr(r, name, attr, H5T_NATIVE_ULLONG, uv));
+        *sv = *uv > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)*uv;
+    } else {
+        DL2O_TRY(read_attr(r, name, attr, H5T_NATIVE_LLONG, sv));
+        *neg = *sv < 0;
+        *uv = *neg ? 0 : (unsigned long long)*sv;
+    }
+out:
+    dl2o_h5_close(&type);
+    dl2o_h5_close(&attr);
+    return st;
+}
+
+dl2o_status dl2o_h5_attr_int(dl2o_h5_reader *r, const char *name, long long lo, long long hi,
+                             int *out)
+{
+    long long v;
+    unsigned long long u;
+    int neg;
+    dl2o_status st = attr_integer(r, name, &v, &u, &neg);
+    if (st != DL2O_OK) return st;
+    if (v < lo || v > hi || v < INT_MIN || v > INT_MAX)
+        return DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s = %lld is out of range %lld..%lld; %s",
+                         r->path, name, v, lo, hi, r->remedy);
+    *out = (int)v;
+    return DL2O_OK;
+}
+
+dl2o_status dl2o_h5_attr_u64(dl2o_h5_reader *r, const char *name, uint64_t *out)
+{
+    long long v;
+    unsigned long long u;
+    int neg;
+    dl2o_status st = attr_integer(r, name, &v, &u, &neg);
+    if (st != DL2O_OK) return st;
+    if (neg)
+        return DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s = %lld is negative; %s", r->path, name,
+                         v, r->remedy);
+    *out = (uint64_t)u;
+    return DL2O_OK;
+}
+
+dl2o_status dl2o_h5_attr_f64(dl2o_h5_reader *r, const char *name, double *out)
+{
+    dl2o_status st = DL2O_OK;
+    hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    DL2O_TRY(open_attr(r, name, H5T_FLOAT, &attr, &type));
+    DL2O_TRY(read_attr(r, name, attr, H5T_NATIVE_DOUBLE, out));
+    if (!isfinite(*out))
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s is not finite (%g); %s", r->path, name,
+                       *out, r->remedy);
+out:
+    dl2o_h5_close(&type);
+    dl2o_h5_close(&attr);
+    return st;
+}
+
+dl2o_status dl2o_h5_attr_str(dl2o_h5_reader *r, const char *name, size_t max_len, char **out)
+{
+    dl2o_status st = DL2O_OK;
+    hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+    char *vs = NULL, *s = NULL;
+    *out = NULL;
+    DL2O_TRY(open_attr(r, name, H5T_STRING, &attr, &type));
+    htri_t vlen = H5Tis_variable_str(type);
+    size_t fsize = H5Tget_size(type);
+    if (!vlen && fsize > STR_ATTR_MAX) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s is a %zu-byte string, too long; %s",
+                       r->path, name, fsize, r->remedy);
+        goto out;
+    }
+    mtype = H5Tcopy(H5T_C_S1);
+    if (mtype < 0 || H5Tset_cset(mtype, H5Tget_cset(type)) < 0 ||
+        (vlen > 0 ? H5Tset_size(mtype, H5T_VARIABLE) : H5Tset_size(mtype, fsize + 1)) < 0 ||
+        H5Tset_strpad(mtype, H5T_STR_NULLTERM) < 0) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s has an unusable string type; %s", r->path,
+                       name, r->remedy);
+        goto out;
+    }
+    if (vlen > 0) {
+        DL2O_TRY(read_attr(r, name, attr, mtype, &vs));
+        s = dl2o_xcalloc(vs ? strlen(vs) + 1 : 1, 1, "a string attribute");
+        if (s && vs) strcpy(s, vs);
+    } else {
+        s = dl2o_xcalloc(fsize + 2, 1, "a string attribute");
+        if (s) DL2O_TRY(read_attr(r, name, attr, mtype, s));
+    }
+    if (!s) {
+        st = DL2O_ENOMEM;
+        goto out;
+    }
+    size_t len = strlen(s);
+    if (len > max_len)
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s is %zu bytes long, at most %zu allowed; %s",
+                       r->path, name, len, max_len, r->remedy);
+    else if (!dl2o_h5_utf8_valid(s))
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s is not valid UTF-8; %s", r->path, name,
+                       r->remedy);
+out:
+    if (vs) H5free_memory(vs);
+    if (st == DL2O_OK) *out = s;
+    else free(s);
+    dl2o_h5_close(&mtype);
+    dl2o_h5_close(&type);
+    dl2o_h5_close(&attr);
+    return st;
+}
+
+dl2o_status dl2o_h5_attr_strbuf(dl2o_h5_reader *r, const char *name, char *buf, size_t size)
+{
+    char *s = NULL;
+    dl2o_status st = dl2o_h5_attr_str(r, name, size - 1, &s);
+    if (st == DL2O_OK) snprintf(buf, size, "%s", s);
+    free(s);
+    return st;
+}
+
+dl2o_status dl2o_h5_check_format(dl2o_h5_reader *r, const char *format, int version)
+{
+    dl2o_status st = DL2O_OK;
+    char *fmt = NULL;
+    int v = 0;
+    if (!dl2o_h5_attr_exists(r, "format"))
+        return DL2O_FAIL(DL2O_EFORMAT,
+                         "%s: no `format` attribute, so this is not a dl2o file; pass a \"%s\" "
+                         "file, or %s",
+                         r->path, format, r->remedy);
+    DL2O_TRY(dl2o_h5_attr_str(r, "format", 64, &fmt));
+    if (strcmp(fmt, format) != 0) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: this is a \"%s\" file, expected \"%s\"; pass a \"%s\" "
+                       "file, or %s", r->path, fmt, format, format, r->remedy);
+        goto out;
+    }
+    DL2O_TRY(dl2o_h5_attr_int(r, "format_version", INT_MIN, INT_MAX, &v));
+    if (v != version)
+        st = DL2O_FAIL(DL2O_EFORMAT,
+                       "%s: %s format_version %d is not supported; this library (dl2o %s) reads "
+                       "version %d only; %s%s",
+                       r->path, format, v, DL2O_VERSION, version,
+                       v > version ? "the file is newer: upgrade dl2o to read it, or "
+                                   : "the file is damaged, ",
+                       r->remedy);
+out:
+    free(fmt);
+    return st;
+}
+
+/* Non-zero when every link on the absolute path exists. */
+static int path_exists(hid_t file, const char *path)
+{
+    char buf[256];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf) return 0;
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        int ok = H5Lexists(file, buf, H5P_DEFAULT) > 0;
+        buf[i] = c;
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+static void shape_str(char *buf, size_t size, int rank, const hsize_t *dims)
+{
+    size_t used = (size_t)snprintf(buf, size, "(");
+    for (int i = 0; i < rank && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%llu", i ? ", " : "",
+                                 (unsigned long long)dims[i]);
+    if (used < size) snprintf(buf + used, size - used, rank == 1 ? ",)" : ")");
+}
+
+static void type_str(char *buf, size_t size, hid_t type)
+{
+    H5T_class_t cls = H5Tget_class(type);
+    size_t bits = 8 * H5Tget_size(type);
+    if (cls == H5T_FLOAT) snprintf(buf, size, "float%zu", bits);
+    else if (cls == H5T_INTEGER)
+        snprintf(buf, size, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
+    else snprintf(buf, size, "%s", class_name(cls));
+}
+
+dl2o_status dl2o_h5_read(dl2o_h5_reader *r, const char *dset, dl2o_h5_elem elem, int rank,
+                         const hsize_t *dims, void *buf)
+{
+    dl2o_status st = DL2O_OK;
+    hid_t ds = H5I_INVALID_HID, type = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    char why[160], got[96], want[96];
+    hsize_t fdims[H5S_MAX_RANK];
+    if (!path_exists(r->file, dset))
+        return DL2O_FAIL(DL2O_EFORMAT, "%s: dataset %s is missing; the file is incomplete, %s",
+                         r->path, dset, r->remedy);
+    if ((ds = H5Dopen2(r->file, dset, H5P_DEFAULT)) < 0) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: %s is not a dataset; %s", r->path, dset, r->remedy);
+        goto out;
+    }
+    if ((type = H5Dget_type(ds)) < 0 || (space = H5Dget_space(ds)) < 0) {
+        st = DL2O_FAIL(DL2O_EIO, "%s: cannot read dataset %s (%s); the file is damaged, %s",
+                       r->path, dset, dl2o_h5_reason(why), r->remedy);
+        goto out;
+    }
+    if (H5Tget_class(type) != H5T_FLOAT || H5Tget_size(type) != (size_t)elem) {
+        type_str(got, sizeof got, type);
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: dataset %s has type %s, expected float%d; %s", r->path,
+                       dset, got, 8 * (int)elem, r->remedy);
+        goto out;
+    }
+    int frank = H5Sget_simple_extent_ndims(space);
+    if (frank < 0 || frank > H5S_MAX_RANK) frank = 0;
+    H5Sget_simple_extent_dims(space, fdims, NULL);
+    shape_str(got, sizeof got, frank, fdims);
+    shape_str(want, sizeof want, rank, dims);
+    int same = frank == rank && H5Sget_simple_extent_type(space) == H5S_SIMPLE;
+    for (int i = 0; same && i < rank; i++) same = fdims[i] == dims[i];
+    if (!same) {
+        st = DL2O_FAIL(DL2O_EFORMAT,
+                       "%s: dataset %s has shape %s, expected %s; the file does not match its "
+                       "own attributes, %s",
+                       r->path, dset, got, want, r->remedy);
+        goto out;
+    }
+    if (!buf) goto out;
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    if (n == 0) goto out;
+    hid_t mtype = elem == DL2O_H5_F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    if (H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        st = DL2O_FAIL(DL2O_EIO, "%s: cannot read dataset %s (%s); the file is damaged, %s",
+                       r->path, dset, dl2o_h5_reason(why), r->remedy);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double v = elem == DL2O_H5_F32 ? (double)((const float *)buf)[i] : ((const double *)buf)[i];
+        if (!isfinite(v)) {
+            st = DL2O_FAIL(DL2O_EFORMAT,
+                           "%s: dataset %s holds a non-finite value (%g) at flat index %zu; the "
+                           "file is corrupt or came from a diverged training, %s",
+                           r->path, dset, v, i, r->remedy);
+            break;
+        }
+    }
+out:
+    dl2o_h5_close(&space);
+    dl2o_h5_close(&type);
+    dl2o_h5_close(&ds);
+    return st;
+}

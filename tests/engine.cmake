@@ -10,3 +10,7 @@ set_tests_properties(engine_initializer_propose PROPERTIES
 dl2o_test_exe(test_e2e test_e2e.c)
 add_test(NAME e2e_rastrigin2_beats_random COMMAND test_e2e)
 set_tests_properties(e2e_rastrigin2_beats_random PROPERTIES FIXTURES_REQUIRED model_r2_probe)
+
+# Benchmarks are built with the tests but not run by ctest: they report
+# figures (tests/bench/run_engine_bench.sh), they do not assert on time.
+dl2o_test_exe(bench_propose bench/bench_propose.c)

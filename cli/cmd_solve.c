@@ -48,7 +48,7 @@ int dl2o_cmd_solve(int argc, char **argv)
         {"count", CLI_UINT, &sp.count, "candidates per instance, K (64)"},
         {"solver", CLI_STR, &so.solver, "none (best candidate), nlopt:ALG (e.g. nlopt:LD_LBFGS) or "
                                         "gsl:ALG (e.g. gsl:bfgs2) (none)"},
-        {"mode", CLI_STR, &so.mode, "nlopt: warmstart or multistart (multistart)"},
+        {"mode", CLI_STR, &so.mode, "warmstart (one local run) or multistart (multistart)"},
         {"starts", CLI_UINT, &so.starts, "local runs from the best distinct candidates (4)"},
         {"maxeval", CLI_UINT, &so.maxeval, "total evaluation budget per instance, probes and "
                                            "candidates included (0: no limit)"},

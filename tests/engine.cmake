@@ -14,3 +14,5 @@ set_tests_properties(e2e_rastrigin2_beats_random PROPERTIES FIXTURES_REQUIRED mo
 # Benchmarks are built with the tests but not run by ctest: they report
 # figures (tests/bench/run_engine_bench.sh), they do not assert on time.
 dl2o_test_exe(bench_propose bench/bench_propose.c)
+dl2o_test_exe(test_custom_family test_custom_family.c)
+add_test(NAME engine_custom_family_train COMMAND test_custom_family)

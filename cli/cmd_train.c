@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend_select.h"
 #include "cli.h"
 #include "family.h"
 #include "model.h"
@@ -106,8 +107,12 @@ int dl2o_cmd_train(int argc, char **argv)
         }
     }
     dl2o_train_report rep;
-    if (!quiet) fprintf(stderr, "dl2o train: %s, %s guidance, backend %s\n", family, guidance,
-                        c.device == DL2O_DEVICE_CUDA ? "cuda" : "cpu");
+    char backend[256];
+    if ((st = dl2o_backend_describe(c.device, backend, sizeof backend)) != DL2O_OK) {
+        dl2o_family_free(fam);
+        return cli_fail("train", "bad --device", st);
+    }
+    if (!quiet) fprintf(stderr, "dl2o train: %s, %s guidance, using %s\n", family, guidance, backend);
     st = dl2o_train(fam, &c, out, &rep);
     dl2o_family_free(fam);
     if (st != DL2O_OK) return cli_fail("train", "training failed", st);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_select.h"
 #include "cli.h"
 
 void cli_print_vec(FILE *fp, const double *v, unsigned n)
@@ -40,6 +41,9 @@ int cli_session_open(cli_session *s, const char *cmd, const char *weights, const
         cli_fail(cmd, "bad setting", st);
         goto fail;
     }
+    char backend[256];
+    if (dl2o_backend_describe(device, backend, sizeof backend) == DL2O_OK)
+        fprintf(stderr, "dl2o %s: using %s\n", cmd, backend);
     const char *fam = dl2o_initializer_family(s->init);
     if ((st = dl2o_family_standard(fam, &s->family)) != DL2O_OK) {
         fprintf(stderr, "dl2o %s: the model's family '%s' is not a standard family, so the CLI "

@@ -42,6 +42,7 @@ static dl2o_status cpu_sync(const dl2o_backend *be)
     return DL2O_OK;
 }
 
+#ifndef DL2O_NO_BLAS
 void sgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
             const float *alpha, const float *a, const int *lda, const float *b, const int *ldb,
             const float *beta, float *c, const int *ldc);
@@ -55,6 +56,46 @@ static void cpu_gemm(const dl2o_backend *be, int trans_a, int trans_b, int M, in
     const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
     sgemm_(&tb, &ta, &N, &M, &K, &alpha, B, &ldb, A, &lda, &beta, C, &ldc);
 }
+#else
+/* No BLAS (the engine-only build, tests/gpu/CMakeLists.txt): plain loops in
+ * double, a reference rather than a fast path. The inner loop always runs
+ * along a row in memory: a dot product when op(B) = B^T, else a row update. */
+static float gemm_out(float alpha, double acc, float beta, float c)
+{
+    return (float)(alpha * acc + (beta == 0.0f ? 0.0 : (double)beta * c));
+}
+
+static void cpu_gemm(const dl2o_backend *be, int trans_a, int trans_b, int M, int N, int K,
+                     float alpha, const float *A, int lda, const float *B, int ldb, float beta,
+                     float *C, int ldc)
+{
+    (void)be;
+#define OP_A(i, k) (trans_a ? A[(size_t)(k) * lda + (i)] : A[(size_t)(i) * lda + (k)])
+    double *acc = trans_b ? NULL : dl2o_calloc((size_t)N, sizeof *acc);
+    if (!trans_b && !acc) return; /* N doubles of scratch; C keeps its value */
+    for (int i = 0; i < M; i++) {
+        float *c = C + (size_t)i * ldc;
+        if (trans_b) {
+            for (int j = 0; j < N; j++) {
+                const float *b = B + (size_t)j * ldb;
+                double s = 0.0;
+                for (int k = 0; k < K; k++) s += OP_A(i, k) * (double)b[k];
+                c[j] = gemm_out(alpha, s, beta, c[j]);
+            }
+            continue;
+        }
+        memset(acc, 0, (size_t)N * sizeof *acc);
+        for (int k = 0; k < K; k++) {
+            double a = OP_A(i, k);
+            const float *b = B + (size_t)k * ldb;
+            for (int j = 0; j < N; j++) acc[j] += a * b[j];
+        }
+        for (int j = 0; j < N; j++) c[j] = gemm_out(alpha, acc[j], beta, c[j]);
+    }
+#undef OP_A
+    free(acc);
+}
+#endif
 
 static void cpu_add_bias(const dl2o_backend *be, int rows, int cols, const float *b, float *y)
 {
@@ -70,7 +111,25 @@ static void cpu_bias_grad(const dl2o_backend *be, int rows, int cols, const floa
         for (int c = 0; c < cols; c++) db[c] += dy[(size_t)r * cols + c];
 }
 
-static float sigmoidf_(float z) { return 1.0f / (1.0f + expf(-z)); }
+/* exp(x) for float in straight-line code the compiler can vectorize (libm's
+ * expf is a call per element and was a third of sampling time): x = k ln2 + r,
+ * |r| <= ln2/2, e^r by its degree-6 Taylor polynomial (relative error < 2e-7),
+ * 2^k by building the exponent bits. Inputs are clamped to [-87, 87]. */
+static inline float fast_expf(float x)
+{
+    const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 87.0f ? 87.0f : x;
+    float kf = (x * 1.44269504088896341f + shift) - shift;
+    float r = x - kf * 0.693145751953125f - kf * 1.42860682030941723212e-6f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+    int32_t bits = ((int32_t)kf + 127) << 23;
+    float two_k;
+    memcpy(&two_k, &bits, sizeof two_k);
+    return p * two_k;
+}
+
+static inline float sigmoidf_(float z) { return 1.0f / (1.0f + fast_expf(-z)); }
 
 static void cpu_silu(const dl2o_backend *be, size_t n, const float *z, float *a)
 {

@@ -6,8 +6,9 @@
 
 #include "cli.h"
 
-static const char USAGE[] = "--weights FILE.h5 --theta THETA.csv [--count K] [--solver none] "
-                            "[--maxeval B] [--out X.csv]";
+static const char USAGE[] = "--weights FILE.h5 --theta THETA.csv [--count K] "
+                            "[--solver none|nlopt:ALG|gsl:ALG] [--mode warmstart|multistart] "
+                            "[--starts k] [--maxeval B] [--out X.csv]";
 
 /* The best candidate within the budget: K shrinks so probes + K <= maxeval. */
 static int solve_none(cli_session *s, const cli_solve_opts *so, size_t i, double *x, double *f,
@@ -48,10 +49,14 @@ int dl2o_cmd_solve(int argc, char **argv)
         {"count", CLI_UINT, &sp.count, "candidates per instance, K (64)"},
         {"solver", CLI_STR, &so.solver, "none (best candidate), nlopt:ALG (e.g. nlopt:LD_LBFGS) or "
                                         "gsl:ALG (e.g. gsl:bfgs2) (none)"},
-        {"mode", CLI_STR, &so.mode, "warmstart (one local run) or multistart (multistart)"},
-        {"starts", CLI_UINT, &so.starts, "local runs from the best distinct candidates (4)"},
-        {"maxeval", CLI_UINT, &so.maxeval, "total evaluation budget per instance, probes and "
-                                           "candidates included (0: no limit)"},
+        {"mode", CLI_STR, &so.mode, "warmstart (one local run from the best candidate, initial "
+                                    "step from the candidates' spread) or multistart (runs from "
+                                    "the --starts best distinct candidates) (multistart)"},
+        {"starts", CLI_UINT, &so.starts, "multistart: local runs from the best distinct candidates (4)"},
+        {"maxeval", CLI_UINT, &so.maxeval, "total evaluation budget per instance: probes, "
+                                           "candidates and solver runs (0: no total limit; each "
+                                           "NLopt run then stops at ftol_rel 1e-10 / xtol_rel 1e-8 "
+                                           "or 10000 evaluations)"},
         {"steps", CLI_UINT, &sp.steps, "DDIM steps (10)"},
         {"sampler", CLI_STR, &sp.sampler, "ddim or ancestral (ddim)"},
         {"seed", CLI_U64, &sp.seed, "noise seed (0)"},

@@ -59,6 +59,15 @@ typedef struct cli_sampling {
     const char *sampler, *device;
 } cli_sampling;
 
+/* The sampling options sample and solve share, as rows of an option table:
+ * steps, sampler, seed, device. */
+#define CLI_SAMPLING_OPTS(sp)                                                            \
+    {"steps", CLI_UINT, &(sp).steps, "DDIM steps (10)"},                                 \
+    {"sampler", CLI_STR, &(sp).sampler, "ddim or ancestral (ddim)"},                     \
+    {"seed", CLI_U64, &(sp).seed, "noise seed (0)"},                                     \
+    {"device", CLI_STR, &(sp).device, "auto, cpu or cuda (auto)"}
+#define CLI_SAMPLING_DEFAULTS {.count = 64, .steps = 10, .seed = 0, .sampler = "ddim", .device = "auto"}
+
 /* Loads weights, applies the sampling settings, reads the theta CSV and
  * rebuilds the model's family. Returns 0, or 1 after printing an error. */
 int cli_session_open(cli_session *s, const char *cmd, const char *weights, const char *theta_path,

@@ -9,15 +9,12 @@ static const char USAGE[] = "--weights FILE.h5 --theta THETA.csv [--count K] [--
 int dl2o_cmd_sample(int argc, char **argv)
 {
     const char *weights = NULL, *theta = NULL, *out = NULL;
-    cli_sampling sp = {.count = 64, .steps = 10, .seed = 0, .sampler = "ddim", .device = "auto"};
+    cli_sampling sp = CLI_SAMPLING_DEFAULTS;
     const cli_opt opts[] = {
         {"weights", CLI_STR, &weights, "weight file (.h5)"},
         {"theta", CLI_STR, &theta, "theta CSV: one instance per line, no header"},
         {"count", CLI_UINT, &sp.count, "candidates per instance, K (64)"},
-        {"steps", CLI_UINT, &sp.steps, "DDIM steps (10)"},
-        {"sampler", CLI_STR, &sp.sampler, "ddim or ancestral (ddim)"},
-        {"seed", CLI_U64, &sp.seed, "noise seed (0)"},
-        {"device", CLI_STR, &sp.device, "auto, cpu or cuda (auto)"},
+        CLI_SAMPLING_OPTS(sp),
         {"out", CLI_STR, &out, "output CSV (stdout)"},
     };
     const char *pos[1];

@@ -41,7 +41,7 @@ static int solve_none(cli_session *s, const cli_solve_opts *so, size_t i, double
 int dl2o_cmd_solve(int argc, char **argv)
 {
     const char *weights = NULL, *theta = NULL, *out = NULL;
-    cli_sampling sp = {.count = 64, .steps = 10, .seed = 0, .sampler = "ddim", .device = "auto"};
+    cli_sampling sp = CLI_SAMPLING_DEFAULTS;
     cli_solve_opts so = {.solver = "none", .mode = "multistart", .starts = 4, .maxeval = 0};
     const cli_opt opts[] = {
         {"weights", CLI_STR, &weights, "weight file (.h5)"},
@@ -57,10 +57,7 @@ int dl2o_cmd_solve(int argc, char **argv)
                                            "candidates and solver runs (0: no total limit; each "
                                            "NLopt run then stops at ftol_rel 1e-10 / xtol_rel 1e-8 "
                                            "or 10000 evaluations)"},
-        {"steps", CLI_UINT, &sp.steps, "DDIM steps (10)"},
-        {"sampler", CLI_STR, &sp.sampler, "ddim or ancestral (ddim)"},
-        {"seed", CLI_U64, &sp.seed, "noise seed (0)"},
-        {"device", CLI_STR, &sp.device, "auto, cpu or cuda (auto)"},
+        CLI_SAMPLING_OPTS(sp),
         {"out", CLI_STR, &out, "output CSV (stdout)"},
     };
     const char *pos[1];

@@ -11,19 +11,6 @@
 #include "cli.h"
 #include "dl2o_gsl.h"
 
-static const struct {
-    const char *name;
-    const gsl_multimin_fdfminimizer_type *const *fdf;
-    const gsl_multimin_fminimizer_type *const *f;
-} ALGS[] = {
-    {"bfgs2", &gsl_multimin_fdfminimizer_vector_bfgs2, NULL},
-    {"bfgs", &gsl_multimin_fdfminimizer_vector_bfgs, NULL},
-    {"conjugate_fr", &gsl_multimin_fdfminimizer_conjugate_fr, NULL},
-    {"conjugate_pr", &gsl_multimin_fdfminimizer_conjugate_pr, NULL},
-    {"steepest_descent", &gsl_multimin_fdfminimizer_steepest_descent, NULL},
-    {"nmsimplex2", NULL, &gsl_multimin_fminimizer_nmsimplex2},
-    {"nmsimplex2rand", NULL, &gsl_multimin_fminimizer_nmsimplex2rand},
-};
 
 /* The instance as GSL callbacks; GSL vectors may be strided, so copy. */
 typedef struct gsl_inst {
@@ -60,11 +47,10 @@ static void g_df(const gsl_vector *x, void *p, gsl_vector *g)
 int cli_solve_gsl(cli_session *s, const char *alg, const cli_solve_opts *o, size_t i, double *x,
                   double *f, unsigned *evals)
 {
-    size_t a = 0, na = sizeof ALGS / sizeof ALGS[0];
-    while (a < na && strcmp(ALGS[a].name, alg)) a++;
-    if (a == na) {
-        fprintf(stderr, "dl2o solve: unknown GSL minimizer '%s'; use one of bfgs2, bfgs, "
-                "conjugate_fr, conjugate_pr, steepest_descent, nmsimplex2, nmsimplex2rand\n", alg);
+    const gsl_multimin_fdfminimizer_type *T_fdf;
+    const gsl_multimin_fminimizer_type *T_f;
+    if (dl2o_gsl_type_from_string(alg, &T_fdf, &T_f) != GSL_SUCCESS) {
+        fprintf(stderr, "dl2o solve: %s\n", dl2o_gsl_last_error());
         return -1;
     }
     unsigned n = s->n;
@@ -84,10 +70,8 @@ int cli_solve_gsl(cli_session *s, const char *alg, const cli_solve_opts *o, size
     opts.starts = o->mode && !strcmp(o->mode, "warmstart") ? 1 : o->starts;
     opts.max_evals = o->maxeval;
     double minf = 0;
-    int st = ALGS[a].fdf ? dl2o_gsl_fdf_multistart(*ALGS[a].fdf, &fdf, s->init, d.inst.theta,
-                                                   &opts, xv, &minf)
-                         : dl2o_gsl_f_multistart(*ALGS[a].f, &fn, s->init, d.inst.theta, &opts,
-                                                 xv, &minf);
+    int st = T_fdf ? dl2o_gsl_fdf_multistart(T_fdf, &fdf, s->init, d.inst.theta, &opts, xv, &minf)
+                   : dl2o_gsl_f_multistart(T_f, &fn, s->init, d.inst.theta, &opts, xv, &minf);
     int ok = st == GSL_SUCCESS || st == GSL_EMAXITER || st == GSL_ENOPROG;
     if (ok) {
         for (unsigned j = 0; j < n; j++) x[j] = gsl_vector_get(xv, j);

@@ -21,6 +21,35 @@ void dl2o_gsl_multistart_options_default(dl2o_gsl_multistart_options *o)
     o->min_distance = 1e-2;
 }
 
+int dl2o_gsl_type_from_string(const char *name, const gsl_multimin_fdfminimizer_type **fdf,
+                              const gsl_multimin_fminimizer_type **f)
+{
+    static const struct {
+        const char *name;
+        const gsl_multimin_fdfminimizer_type *const *fdf;
+        const gsl_multimin_fminimizer_type *const *f;
+    } types[] = {
+        {"bfgs2", &gsl_multimin_fdfminimizer_vector_bfgs2, NULL},
+        {"bfgs", &gsl_multimin_fdfminimizer_vector_bfgs, NULL},
+        {"conjugate_fr", &gsl_multimin_fdfminimizer_conjugate_fr, NULL},
+        {"conjugate_pr", &gsl_multimin_fdfminimizer_conjugate_pr, NULL},
+        {"steepest_descent", &gsl_multimin_fdfminimizer_steepest_descent, NULL},
+        {"nmsimplex2", NULL, &gsl_multimin_fminimizer_nmsimplex2},
+        {"nmsimplex2rand", NULL, &gsl_multimin_fminimizer_nmsimplex2rand},
+    };
+    if (fdf) *fdf = NULL;
+    if (f) *f = NULL;
+    for (size_t i = 0; name && fdf && f && i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].name, name)) {
+            *fdf = types[i].fdf ? *types[i].fdf : NULL;
+            *f = types[i].f ? *types[i].f : NULL;
+            return GSL_SUCCESS;
+        }
+    return gslb_fail(GSL_EINVAL, "unknown GSL minimizer '%s'; use one of bfgs2, bfgs, "
+                     "conjugate_fr, conjugate_pr, steepest_descent, nmsimplex2, nmsimplex2rand",
+                     name ? name : "(null)");
+}
+
 static int nonneg(double v) { return isfinite(v) && v >= 0; }
 
 static int check_fdf(const gsl_multimin_function_fdf *fdf, const char *w)

@@ -11,19 +11,15 @@
 #include "test_gsl_util.h"
 #include "testutil.h"
 
-static const struct {
+/* The listed types, resolved through the bridge's own name lookup. */
+static const char *const NAMES[] = {"bfgs2",           "bfgs",       "conjugate_fr",
+                                    "conjugate_pr",    "steepest_descent",
+                                    "nmsimplex2",      "nmsimplex2rand"};
+static struct {
     const char *name;
-    const gsl_multimin_fdfminimizer_type *const *fdf;
-    const gsl_multimin_fminimizer_type *const *f;
-} TYPES[] = {
-    {"bfgs2", &gsl_multimin_fdfminimizer_vector_bfgs2, NULL},
-    {"bfgs", &gsl_multimin_fdfminimizer_vector_bfgs, NULL},
-    {"conjugate_fr", &gsl_multimin_fdfminimizer_conjugate_fr, NULL},
-    {"conjugate_pr", &gsl_multimin_fdfminimizer_conjugate_pr, NULL},
-    {"steepest_descent", &gsl_multimin_fdfminimizer_steepest_descent, NULL},
-    {"nmsimplex2", NULL, &gsl_multimin_fminimizer_nmsimplex2},
-    {"nmsimplex2rand", NULL, &gsl_multimin_fminimizer_nmsimplex2rand},
-};
+    const gsl_multimin_fdfminimizer_type *fdf;
+    const gsl_multimin_fminimizer_type *f;
+} TYPES[sizeof NAMES / sizeof NAMES[0]];
 
 static dl2o_family *fam;
 static double theta[8];
@@ -34,8 +30,8 @@ static int multistart(int t, gslt_obj *obj, dl2o_initializer *init, const double
 {
     gsl_multimin_function_fdf F = gslt_fdf_of(obj);
     gsl_multimin_function G = gslt_f_of(obj);
-    return TYPES[t].fdf ? dl2o_gsl_fdf_multistart(*TYPES[t].fdf, &F, init, th, o, x, minf)
-                        : dl2o_gsl_f_multistart(*TYPES[t].f, &G, init, th, o, x, minf);
+    return TYPES[t].fdf ? dl2o_gsl_fdf_multistart(TYPES[t].fdf, &F, init, th, o, x, minf)
+                        : dl2o_gsl_f_multistart(TYPES[t].f, &G, init, th, o, x, minf);
 }
 
 /* Best candidate value of a propose() with the given seed. */
@@ -66,7 +62,7 @@ static double warm_case(int t, const char *mode, dl2o_initializer *init, const d
     double fs = NAN;
     int st;
     if (TYPES[t].fdf) {
-        gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(*TYPES[t].fdf, 2);
+        gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(TYPES[t].fdf, 2);
         st = dl2o_gsl_fdfminimizer_set(s, &F, init, th, 0, 0.1);
         CHECK_MSG(st == GSL_SUCCESS, "%s", dl2o_gsl_last_error());
         CHECK(s->fdf == &F); /* later iterations call the user's callbacks */
@@ -82,7 +78,7 @@ static double warm_case(int t, const char *mode, dl2o_initializer *init, const d
         *fend = s->f;
         gsl_multimin_fdfminimizer_free(s);
     } else {
-        gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(*TYPES[t].f, 2);
+        gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(TYPES[t].f, 2);
         st = dl2o_gsl_fminimizer_set(s, &G, init, th);
         CHECK_MSG(st == GSL_SUCCESS, "%s", dl2o_gsl_last_error());
         CHECK(s->f == &G);
@@ -142,11 +138,24 @@ static void type_case(int t, const char *mode)
     dl2o_initializer_free(init);
 }
 
+static void resolve_types(void)
+{
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++) {
+        TYPES[i].name = NAMES[i];
+        CHECK(dl2o_gsl_type_from_string(NAMES[i], &TYPES[i].fdf, &TYPES[i].f) == GSL_SUCCESS);
+        CHECK(!TYPES[i].fdf != !TYPES[i].f);
+    }
+    const gsl_multimin_fdfminimizer_type *a;
+    const gsl_multimin_fminimizer_type *b;
+    CHECK(dl2o_gsl_type_from_string("lbfgs", &a, &b) == GSL_EINVAL && !a && !b);
+    CHECK(dl2o_gsl_type_from_string(NULL, &a, &b) == GSL_EINVAL);
+}
+
 static void test_type(const char *name)
 {
     int t = -1;
-    for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++)
-        if (!strcmp(TYPES[i].name, name)) t = (int)i;
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if (!strcmp(NAMES[i], name)) t = (int)i;
     CHECK_MSG(t >= 0, "unknown type %s", name);
     if (t < 0) return;
     type_case(t, "probe");
@@ -399,6 +408,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot build rastrigin-2: %s\n", dl2o_last_error());
         return 1;
     }
+    resolve_types();
     if (!strcmp(argv[1], "type") && argc > 2) test_type(argv[2]);
     else if (!strcmp(argv[1], "counting")) test_counting();
     else if (!strcmp(argv[1], "nan")) test_nan();

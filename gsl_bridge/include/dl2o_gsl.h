@@ -168,6 +168,13 @@ int dl2o_gsl_f_multistart(const gsl_multimin_fminimizer_type *T, gsl_multimin_fu
 
 /* ---------------------------------------------------------------- status */
 
+/* Looks up a minimizer type by the name used on the command line: bfgs2,
+ * bfgs, conjugate_fr, conjugate_pr, steepest_descent (fdf types) or
+ * nmsimplex2, nmsimplex2rand (f types). Sets exactly one of *fdf, *f (the
+ * other to NULL) and returns GSL_SUCCESS, or GSL_EINVAL for another name. */
+int dl2o_gsl_type_from_string(const char *name, const gsl_multimin_fdfminimizer_type **fdf,
+                              const gsl_multimin_fminimizer_type **f);
+
 /* The calling thread's last bridge message: "" after GSL_SUCCESS; what
  * happened on GSL_EMAXITER / GSL_ENOPROG; what failed, where and what to do
  * on an error. */

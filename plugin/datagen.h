@@ -1,7 +1,8 @@
 /* datagen.h — training data from the classic solver: for each instance, the
- * best of `restarts` NLopt LD_LBFGS runs from uniform random starts in the
- * box (for LASSO families, the exact optimum by coordinate descent when it is
- * better, which it nearly always is). Instances are independent (their theta and starts come from their own
+ * best of `restarts` NLopt LD_LBFGS runs, started from the box centre, from
+ * Gaussian starts around it at doubling scales, and (last) from a uniform
+ * point in the box (for LASSO families, the exact optimum by coordinate
+ * descent when it is better, which it nearly always is). Instances are independent (their theta and starts come from their own
  * rng sub-streams), so the result does not depend on the thread count. */
 #ifndef DL2O_DATAGEN_H
 #define DL2O_DATAGEN_H
@@ -10,8 +11,11 @@
 #include "dl2o.h"
 #include "progress.h"
 
+/* should_stop (may be NULL) is polled from the calling thread as instances
+ * finish; non-zero stops the run with DL2O_EINTERRUPTED and no data. */
 dl2o_status dl2o_datagen(const dl2o_family *fam, int n_instances, uint64_t seed, int restarts,
                          int local_maxeval, int threads, dl2o_progress *progress,
+                         int (*should_stop)(unsigned, void *), void *stop_data,
                          dl2o_dataset *out);
 
 /* Best of `restarts` local LD_LBFGS runs for one instance; x (n) out, returns f

@@ -103,6 +103,13 @@ static double ackley_eval(const dl2o_family *fam, const double *th, const double
 
 double dl2o_family_eval(const dl2o_family *fam, const double *theta, const double *x, double *grad)
 {
+    /* Bad pointers give NaN, which every caller already treats as a failed
+     * evaluation, rather than a crash inside the caller's optimizer. */
+    if (!fam) return NAN;
+    if (!x || (!theta && fam->p > 0 && fam->kind != DL2O_FAMILY_CUSTOM)) {
+        for (int j = 0; grad && j < fam->n; j++) grad[j] = NAN;
+        return NAN;
+    }
     switch (fam->kind) {
     case DL2O_FAMILY_LASSO: return lasso_eval(fam, theta, x, grad);
     case DL2O_FAMILY_RASTRIGIN: return rastrigin_eval(fam, theta, x, grad);
@@ -116,7 +123,7 @@ double dl2o_instance_objective(unsigned n, const double *x, double *grad, void *
 {
     const dl2o_instance *in = instance;
     (void)n;
-    return dl2o_family_eval(in->family, in->theta, x, grad);
+    return in ? dl2o_family_eval(in->family, in->theta, x, grad) : NAN;
 }
 
 /* ---- construction ---------------------------------------------------------- */

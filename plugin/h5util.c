@@ -131,7 +131,12 @@ dl2o_status dl2o_h5_writer_open(dl2o_h5_writer *w, const char *path)
                        path, w->tmp, dl2o_h5_sys_reason(errno, sys));
         goto out;
     }
+    /* The file is built in memory (core driver, no backing store) and its
+     * image written out by us at commit: HDF5 itself then never meets a full
+     * disk. HDF5 1.10 left a half-closed file id behind when H5Fclose failed
+     * on a write error, and its exit-time clean-up crashed on it. */
     fapl = dl2o_h5_new_fapl();
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0) dl2o_h5_close(&fapl);
     w->file = fapl < 0 ? H5I_INVALID_HID : H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (w->file < 0) {
         st = DL2O_FAIL(DL2O_EIO, "%s: HDF5 cannot create %s (%s); check free space and permissions",
@@ -143,14 +148,44 @@ out:
     return st;
 }
 
+/* Writes all of buf to fd; 0, or -1 with errno set. */
+static int write_all(int fd, const unsigned char *buf, size_t size)
+{
+    while (size > 0) {
+        ssize_t k = write(fd, buf, size);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k == 0) errno = ENOSPC;
+            return -1;
+        }
+        buf += k;
+        size -= (size_t)k;
+    }
+    return 0;
+}
+
 dl2o_status dl2o_h5_writer_commit(dl2o_h5_writer *w)
 {
     char why[160], sys[128];
+    unsigned char *image = NULL;
+    ssize_t size = H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(w->file, NULL, 0);
+    if (size > 0) image = dl2o_calloc((size_t)size, 1);
+    if (size <= 0 || !image || H5Fget_file_image(w->file, image, (size_t)size) != size) {
+        free(image);
+        return DL2O_FAIL(size > 0 && !image ? DL2O_ENOMEM : DL2O_EIO,
+                         "%s: HDF5 cannot assemble the file (%s); check free memory", w->path,
+                         dl2o_h5_reason(why));
+    }
     herr_t herr = H5Fclose(w->file);
     w->file = H5I_INVALID_HID;
+    int bad = herr < 0 ? -1 : write_all(w->fd, image, (size_t)size);
+    int e = errno;
+    free(image);
     if (herr < 0)
-        return DL2O_FAIL(DL2O_EIO, "%s: HDF5 cannot finish writing %s (%s); check free disk space",
-                         w->path, w->tmp, dl2o_h5_reason(why));
+        return DL2O_FAIL(DL2O_EIO, "%s: HDF5 cannot finish the file (%s)", w->path, dl2o_h5_reason(why));
+    if (bad)
+        return DL2O_FAIL(DL2O_EIO, "%s: cannot write %s: %s; check free disk space", w->path,
+                         w->tmp, dl2o_h5_sys_reason(e, sys));
     if (fsync(w->fd) != 0)
         return DL2O_FAIL(DL2O_EIO, "%s: cannot flush %s to disk: %s; check the file system",
                          w->path, w->tmp, dl2o_h5_sys_reason(errno, sys));

@@ -202,6 +202,9 @@ static dl2o_status check_bounds(unsigned n, const double *lb, const double *ub)
             return DL2O_FAIL(DL2O_ENONFINITE, "bound of x[%u] is NaN", j);
         if (l > u)
             return DL2O_FAIL(DL2O_EINVAL, "lower bound %g > upper bound %g at x[%u]", l, u, j);
+        if (l == INFINITY || u == -INFINITY)
+            return DL2O_FAIL(DL2O_EINVAL, "bounds of x[%u] are [%g, %g]: no finite x satisfies "
+                             "them; use finite bounds, or -Inf/+Inf for no bound", j, l, u);
     }
     return DL2O_OK;
 }

@@ -1,4 +1,11 @@
-/* cmd_train.c — `dl2o train`: data, training and an atomic weight file. */
+/* cmd_train.c — `dl2o train`: data, training and an atomic weight file.
+ *
+ * SIGINT and SIGTERM stop the run cooperatively: the handler only sets a
+ * flag, dl2o_train polls it before each step, saves a checkpoint and
+ * returns; the command then exits with 128 + the signal's number (130,
+ * 143). A second signal of the same kind ends the process at once (the
+ * handler is installed with SA_RESETHAND). `--resume` continues the run. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,7 +18,39 @@
 
 static const char USAGE[] =
     "--family NAME [--instances N] [--steps N] [--guidance theta|probe] [--seed S] "
-    "[--device auto|cpu] --out FILE.h5";
+    "[--device auto|cpu] [--checkpoint FILE] [--resume] --out FILE.h5\n\n"
+    "Ctrl-C (SIGINT) or SIGTERM saves the run's state to the checkpoint\n"
+    "(<out>.ckpt.h5) and exits with status 130 or 143; the same command plus\n"
+    "--resume continues it and ends with the same weights as an uninterrupted\n"
+    "run. A second Ctrl-C quits at once without a checkpoint.";
+
+static volatile sig_atomic_t stop_signal; /* the signal that asked to stop, or 0 */
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+static int should_stop(unsigned done, void *data)
+{
+    (void)done;
+    int *told = data;
+    if (!stop_signal) return 0;
+    if (!*told) {
+        *told = 1;
+        fprintf(stderr, "\ndl2o train: %s; stopping (press Ctrl-C again to quit at once)\n",
+                stop_signal == SIGINT ? "interrupted" : "terminated");
+    }
+    return 1;
+}
+
+static void install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART; /* no EINTR in the middle of a write */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 /* "<dir>/<stem>" of out, without a trailing ".h5". */
 static void stem_of(const char *out, char *stem, size_t size)
@@ -36,7 +75,8 @@ int dl2o_cmd_train(int argc, char **argv)
     dl2o_train_config_default(&c);
     const char *family = NULL, *out = NULL, *guidance = "probe", *device = "auto";
     const char *data = NULL, *loss = NULL, *theta = NULL, *schedule = "cosine";
-    int quiet = 0, no_data = 0;
+    const char *checkpoint = NULL;
+    int quiet = 0, no_data = 0, resume = 0, told = 0;
     unsigned threads = 0;
     const cli_opt opts[] = {
         {"family", CLI_STR, &family, "lasso-MxN, rastrigin-N or ackley-N (e.g. rastrigin-10)"},
@@ -64,6 +104,8 @@ int dl2o_cmd_train(int argc, char **argv)
         {"lambda-f", CLI_DOUBLE, &c.lambda_f, "weight of the objective term (0.05)"},
         {"lambda-oracle-f", CLI_DOUBLE, &c.lambda_oracle_f, "oracle objective weight (0.05)"},
         {"threads", CLI_UINT, &threads, "data-generation threads (0: all cores)"},
+        {"checkpoint", CLI_STR, &checkpoint, "state saved on SIGINT/SIGTERM (<out>.ckpt.h5)"},
+        {"resume", CLI_FLAG, &resume, "continue the interrupted run (same options)"},
         {"quiet", CLI_FLAG, &quiet, "no progress output"},
     };
     const char *pos[1];
@@ -86,15 +128,23 @@ int dl2o_cmd_train(int argc, char **argv)
         return 2;
     }
     c.threads = threads;
-    char stem[4096], data_path[4200], loss_path[4200], command[8192];
+    char stem[4096], data_path[4200], loss_path[4200], ckpt_path[4200], command[8192];
     stem_of(out, stem, sizeof stem);
     snprintf(data_path, sizeof data_path, "%s.data.h5", stem);
     snprintf(loss_path, sizeof loss_path, "%s.loss.csv", stem);
+    snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt.h5", stem);
     c.data_path = no_data ? NULL : data ? data : data_path;
     c.loss_csv = loss ? loss : loss_path;
+    c.checkpoint = checkpoint ? checkpoint : ckpt_path;
+    c.resume = resume;
+    c.should_stop = should_stop;
+    c.stop_data = &told;
     c.progress = !quiet;
     join_args(argc, argv, command, sizeof command);
     c.command = command;
+    if (!resume && access(c.checkpoint, F_OK) == 0)
+        fprintf(stderr, "dl2o train: note: %s holds an interrupted run; add --resume to "
+                "continue it (this run replaces it)\n", c.checkpoint);
 
     dl2o_family *fam = NULL;
     dl2o_status st = dl2o_family_standard(family, &fam);
@@ -106,19 +156,29 @@ int dl2o_cmd_train(int argc, char **argv)
             return 1;
         }
     }
-    dl2o_train_report rep;
+    dl2o_train_report rep = {0};
     char backend[256];
     if ((st = dl2o_backend_describe(c.device, backend, sizeof backend)) != DL2O_OK) {
         dl2o_family_free(fam);
         return cli_fail("train", "bad --device", st);
     }
     if (!quiet) fprintf(stderr, "dl2o train: %s, %s guidance, using %s\n", family, guidance, backend);
+    install_handlers();
     st = dl2o_train(fam, &c, out, &rep);
     dl2o_family_free(fam);
+    if (st == DL2O_EINTERRUPTED) {
+        int sig = stop_signal ? (int)stop_signal : SIGINT;
+        if (rep.checkpoint_saved)
+            fprintf(stderr, "dl2o train: saved the run after step %u of %u to %s; run the same "
+                    "command with --resume to continue\n", rep.steps_done, c.steps, c.checkpoint);
+        else
+            fprintf(stderr, "dl2o train: %s\n", dl2o_last_error());
+        return 128 + sig;
+    }
     if (st != DL2O_OK) return cli_fail("train", "training failed", st);
     if (!quiet)
-        fprintf(stderr, "wrote %s (data %.1fs%s, mean f %.4g; training %.1fs; loss eps %.4f)\n", out,
-                rep.data_seconds, rep.data_reused ? ", reused" : "", rep.data_mean_f, rep.train_seconds,
-                rep.final_loss_eps);
+        fprintf(stderr, "wrote %s (data %.1fs%s, mean f %.4g; training %.1fs%s; loss eps %.4f)\n",
+                out, rep.data_seconds, rep.data_reused ? ", reused" : "", rep.data_mean_f,
+                rep.train_seconds, rep.resumed_from ? ", resumed" : "", rep.final_loss_eps);
     return 0;
 }

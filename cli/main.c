@@ -1,7 +1,9 @@
 /* main.c — the dl2o command: dispatches to one file per subcommand. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "cli.h"
 
 static const struct {
@@ -24,8 +26,19 @@ static void usage(FILE *fp)
     fprintf(fp, "\n'dl2o <command> --help' shows a command's options. dl2o %s\n", DL2O_VERSION);
 }
 
+/* One BLAS thread unless DL2O_BLAS_THREADS=N asks for more: the same seed
+ * then gives the same bits whatever the core count and OPENBLAS_NUM_THREADS
+ * (README, "Determinism"); dl2o's products are small, so little is lost. */
+static void pin_blas_threads(void)
+{
+    const char *env = getenv("DL2O_BLAS_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : 1;
+    dl2o_blas_set_threads(n >= 1 && n <= 1024 ? (int)n : 1);
+}
+
 int main(int argc, char **argv)
 {
+    pin_blas_threads();
     if (argc < 2) {
         usage(stderr);
         return 2;

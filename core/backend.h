@@ -84,6 +84,13 @@ struct dl2o_backend {
 
 extern const dl2o_backend dl2o_backend_cpu;
 
+/* Sets how many threads OpenBLAS runs a matrix product on, process-wide.
+ * OpenBLAS splits a product between its threads and the split changes the
+ * rounding of some entries, so results are bit-reproducible only for a fixed
+ * count; the CLI sets 1 (README, "Determinism"). Returns 0, or -1 when the
+ * BLAS linked in has no such call (then it is left as it is). */
+int dl2o_blas_set_threads(int n);
+
 /* The backend for a device request; AUTO falls back to the CPU. */
 dl2o_status dl2o_backend_select(dl2o_device device, const dl2o_backend **out);
 

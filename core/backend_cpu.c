@@ -62,6 +62,16 @@ void sgemm_(const char *transa, const char *transb, const int *m, const int *n, 
             const float *alpha, const float *a, const int *lda, const float *b, const int *ldb,
             const float *beta, float *c, const int *ldc);
 
+/* Weak: present when the BLAS is OpenBLAS. */
+void openblas_set_num_threads(int n) __attribute__((weak));
+
+int dl2o_blas_set_threads(int n)
+{
+    if (!openblas_set_num_threads) return -1;
+    openblas_set_num_threads(n);
+    return 0;
+}
+
 static void cpu_gemm(const dl2o_backend *be, int trans_a, int trans_b, int M, int N, int K,
                      float alpha, const float *A, int lda, const float *B, int ldb, float beta,
                      float *C, int ldc)
@@ -74,6 +84,12 @@ static void cpu_gemm(const dl2o_backend *be, int trans_a, int trans_b, int M, in
     FLUSH_DENORMALS_END;
 }
 #else
+int dl2o_blas_set_threads(int n)
+{
+    (void)n;
+    return -1;
+}
+
 /* No BLAS (the engine-only build, tests/gpu/CMakeLists.txt): plain loops in
  * double, a reference rather than a fast path. The inner loop always runs
  * along a row in memory: a dot product when op(B) = B^T, else a row update. */

@@ -74,6 +74,12 @@ dl2o_status dl2o_trainer_step(dl2o_trainer *tr, const dl2o_train_data *data,
                               dl2o_train_losses *losses);
 /* Copies the trained parameters back into the model. */
 dl2o_status dl2o_trainer_download(dl2o_trainer *tr, dl2o_model *m);
+/* Adam's moment estimates (P each, host), for checkpoints: get downloads
+ * them, set uploads them (a resumed run). The step count is not trainer
+ * state: the caller passes it to each dl2o_trainer_step, so a run resumed
+ * after k steps continues with step k + 1. */
+dl2o_status dl2o_trainer_get_adam(dl2o_trainer *tr, float *adam_m, float *adam_v);
+dl2o_status dl2o_trainer_set_adam(dl2o_trainer *tr, const float *adam_m, const float *adam_v);
 
 /* ---- sampling ---- */
 

@@ -281,3 +281,17 @@ dl2o_status dl2o_trainer_download(dl2o_trainer *tr, dl2o_model *m)
     tr->be->download(tr->be, m->params, tr->params, tr->P * sizeof(float));
     return tr->be->sync(tr->be);
 }
+
+dl2o_status dl2o_trainer_get_adam(dl2o_trainer *tr, float *adam_m, float *adam_v)
+{
+    tr->be->download(tr->be, adam_m, tr->adam_m, tr->P * sizeof(float));
+    tr->be->download(tr->be, adam_v, tr->adam_v, tr->P * sizeof(float));
+    return tr->be->sync(tr->be);
+}
+
+dl2o_status dl2o_trainer_set_adam(dl2o_trainer *tr, const float *adam_m, const float *adam_v)
+{
+    tr->be->upload(tr->be, tr->adam_m, adam_m, tr->P * sizeof(float));
+    tr->be->upload(tr->be, tr->adam_v, adam_v, tr->P * sizeof(float));
+    return tr->be->sync(tr->be);
+}

@@ -116,6 +116,11 @@ dl2o_status dl2o_datagen(const dl2o_family *fam, int N, uint64_t seed, int resta
     long done = 0;
     dl2o_status first_st = DL2O_OK;
     char first_msg[DL2O_ERRMSG_MAX] = "";
+    if (should_stop && should_stop(0, stop_data)) { /* then from thread 0 as it works */
+        dl2o_dataset_free(out);
+        return DL2O_FAIL(DL2O_EINTERRUPTED, "stopped during data generation (0 of %d "
+                         "instances); no data was saved", N);
+    }
 #pragma omp parallel for schedule(dynamic, 8) num_threads(nt)
     for (int i = 0; i < N; i++) {
         if (first_st != DL2O_OK) continue;

@@ -207,16 +207,22 @@ static dl2o_status mlp_io(dl2o_h5_writer *w, dl2o_h5_reader *r, const char *grou
         dl2o_mlp_layer_name(mlp, i, layer);
         snprintf(ds, sizeof ds, "/%s/%s/W", group, layer);
         DL2O_TRY(w ? dl2o_h5_write_f32(w, ds, 2, wd, params + L->w)
-                   : dl2o_h5_read(r, ds, DL2O_H5_F32, 2, wd, params + L->w));
+                   : dl2o_h5_read(r, ds, DL2O_H5_F32, 2, wd, params ? params + L->w : NULL));
         snprintf(ds, sizeof ds, "/%s/%s/b", group, layer);
         DL2O_TRY(w ? dl2o_h5_write_f32(w, ds, 1, bd, params + L->b)
-                   : dl2o_h5_read(r, ds, DL2O_H5_F32, 1, bd, params + L->b));
+                   : dl2o_h5_read(r, ds, DL2O_H5_F32, 1, bd, params ? params + L->b : NULL));
     }
 out:
     return st;
 }
 
 dl2o_status dl2o_model_save(const dl2o_model *m, const char *path)
+{
+    return dl2o_model_save_with(m, path, NULL, NULL);
+}
+
+dl2o_status dl2o_model_save_with(const dl2o_model *m, const char *path, dl2o_model_extra extra,
+                                 const void *extra_data)
 {
     dl2o_status st = DL2O_OK;
     dl2o_h5_quiet q;
@@ -235,6 +241,7 @@ dl2o_status dl2o_model_save(const dl2o_model *m, const char *path)
     int ne = stat_table(m, e);
     for (int k = 0; k < ne; k++)
         DL2O_TRY(dl2o_h5_write_f64(&w, e[k].name, e[k].rank, e[k].dims, e[k].v));
+    if (extra) DL2O_TRY(extra(&w, extra_data));
     DL2O_TRY(dl2o_h5_writer_commit(&w));
 out:
     dl2o_h5_writer_abort(&w);
@@ -298,6 +305,33 @@ out:
     return st;
 }
 
+/* Checks every dataset's type, shape and storage (dl2o_h5_read with no
+ * buffer) before dl2o_model_init allocates (found by fuzzing): the size
+ * attributes alone, in range, can ask for gigabytes of parameters, so a
+ * few-KB file must first show that it holds them. Layouts that
+ * dl2o_mlp_layout refuses are left to dl2o_model_init to report. */
+static dl2o_status check_shapes(dl2o_h5_reader *r, const dl2o_model_dims *d)
+{
+    dl2o_status st = DL2O_OK;
+    dl2o_model s; /* sizes only: no arrays */
+    stat_entry e[7];
+    memset(&s, 0, sizeof s);
+    s.dims = *d;
+    s.dim_g = dl2o_model_dim_g(d);
+    int n = d->dim_x;
+    if (s.dim_g < 0 || s.dim_g > DIM_MAX ||
+        dl2o_mlp_layout(&s.denoiser, n + d->time_embed + s.dim_g, d->width, d->blocks, n, 0) ||
+        dl2o_mlp_layout(&s.oracle, s.dim_g, d->oracle_width, d->oracle_blocks, n, 0))
+        return DL2O_OK;
+    DL2O_TRY(mlp_io(NULL, r, "denoiser", &s.denoiser, NULL));
+    DL2O_TRY(mlp_io(NULL, r, "oracle", &s.oracle, NULL));
+    int ne = stat_table(&s, e);
+    for (int k = 0; k < ne; k++)
+        DL2O_TRY(dl2o_h5_read(r, e[k].name, DL2O_H5_F64, e[k].rank, e[k].dims, NULL));
+out:
+    return st;
+}
+
 /* Drops the " (file.c:123)" suffix dl2o_fail appends. */
 static void strip_location(char *msg)
 {
@@ -322,6 +356,7 @@ dl2o_status dl2o_model_load(const char *path, dl2o_model *m)
     DL2O_TRY(dl2o_h5_reader_open(&r, path, REMEDY));
     DL2O_TRY(dl2o_h5_check_format(&r, FORMAT_NAME, DL2O_FORMAT_VERSION));
     DL2O_TRY(read_meta(&r, &fm));
+    DL2O_TRY(check_shapes(&r, &fm.dims));
     st = dl2o_model_init(m, &fm.dims);
     if (st == DL2O_ENOMEM) goto out;
     if (st != DL2O_OK) {

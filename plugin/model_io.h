@@ -22,6 +22,14 @@
  * lower >= upper, inconsistent sizes. I/O failures: DL2O_EIO. */
 dl2o_status dl2o_model_save(const dl2o_model *m, const char *path);
 
+/* The same, calling extra(w, extra_data) after the model is written and
+ * before the file is committed, so that a caller can add its own groups to
+ * the same atomic file (plugin/checkpoint.c adds /train_state). */
+struct dl2o_h5_writer;
+typedef dl2o_status (*dl2o_model_extra)(struct dl2o_h5_writer *w, const void *extra_data);
+dl2o_status dl2o_model_save_with(const dl2o_model *m, const char *path, dl2o_model_extra extra,
+                                 const void *extra_data);
+
 /* Reads path into m (which is overwritten, not freed first). On success
  * free m with dl2o_model_free; on failure m is left zeroed. Errors:
  * DL2O_EIO (cannot open/read), DL2O_EFORMAT (malformed, unknown version),

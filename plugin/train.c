@@ -1,5 +1,6 @@
 /* train.c — the training entry: data (generate or reuse), guidance,
- * normalization, Adam on the Diff-L2O loss, atomic save. */
+ * normalization, Adam on the Diff-L2O loss, atomic save; a stopped run saves
+ * a checkpoint (checkpoint.h) that a resumed run continues from (resume.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "checkpoint.h"
 #include "common.h"
 #include "data_io.h"
 #include "datagen.h"
@@ -16,10 +18,12 @@
 #include "guidance.h"
 #include "model_io.h"
 #include "progress.h"
+#include "resume.h"
 #include "rng.h"
 
 void dl2o_train_config_default(dl2o_train_config *c)
 {
+    if (!c) return;
     memset(c, 0, sizeof *c);
     c->instances = 10000;
     c->restarts = 8;
@@ -83,7 +87,7 @@ static dl2o_status get_data(const dl2o_family *fam, const dl2o_train_config *c, 
     dl2o_progress prog;
     dl2o_progress_start(&prog, "data", N, N / 10, c->progress);
     st = dl2o_datagen(fam, N, c->seed, (int)c->restarts, (int)c->local_maxeval, (int)c->threads,
-                      &prog, d);
+                      &prog, c->should_stop, c->stop_data, d);
     if (st == DL2O_OK && c->data_path) st = dl2o_dataset_save(d, c->data_path);
     return st;
 }
@@ -186,156 +190,299 @@ static char *training_record(const dl2o_train_config *c, const dl2o_train_report
     size_t at = strlen(j);
     snprintf(j + at, size - at,
              "\", \"seed\": %llu, \"instances\": %d, \"restarts\": %u, \"local_maxeval\": %u, "
-             "\"steps\": %u, \"batch\": %u, \"lr\": %.6g, \"lambda_f\": %.6g, "
+             "\"steps\": %u, \"steps_done\": %u, \"resumed_from\": %u, \"batch\": %u, "
+             "\"lr\": %.6g, \"lambda_f\": %.6g, "
              "\"lambda_oracle_f\": %.6g, \"device\": \"%s\", \"data_reused\": %u, "
              "\"data_seconds\": %.3f, \"train_seconds\": %.3f, \"data_mean_f\": %.17g, "
              "\"final_loss_eps\": %.6g, \"final_loss_f\": %.6g, \"final_loss_oracle\": %.6g}",
-             (unsigned long long)c->seed, N, c->restarts, c->local_maxeval, c->steps, c->batch,
-             c->lr, c->lambda_f, c->lambda_oracle_f, device, r->data_reused, r->data_seconds,
-             r->train_seconds, r->data_mean_f, r->final_loss_eps, r->final_loss_f,
-             r->final_loss_oracle);
+             (unsigned long long)c->seed, N, c->restarts, c->local_maxeval, c->steps,
+             r->steps_done, r->resumed_from, c->batch, c->lr, c->lambda_f, c->lambda_oracle_f,
+             device, r->data_reused, r->data_seconds, r->train_seconds, r->data_mean_f,
+             r->final_loss_eps, r->final_loss_f, r->final_loss_oracle);
     return j;
+}
+
+/* The checkpoint and output paths must not alias: a completed run removes
+ * its checkpoint. */
+static dl2o_status check_paths(const dl2o_train_config *c, const char *out_path)
+{
+    const char *ck = c->checkpoint;
+    if (c->resume && !ck)
+        return DL2O_FAIL(DL2O_EINVAL, "resume needs the checkpoint's path (cfg->checkpoint)");
+    if (ck && (!strcmp(ck, out_path) || (c->data_path && !strcmp(ck, c->data_path)) ||
+               (c->loss_csv && !strcmp(ck, c->loss_csv))))
+        return DL2O_FAIL(DL2O_EINVAL, "the checkpoint path %s is also an output path; give the "
+                         "checkpoint its own file", ck);
+    return DL2O_OK;
+}
+
+/* Loads the checkpoint to resume and checks it was saved by this run. */
+static dl2o_status load_resume(const dl2o_train_config *c, const char *config, dl2o_model *ckm,
+                               dl2o_train_state *ck)
+{
+    dl2o_status st = DL2O_OK;
+    if (access(c->checkpoint, F_OK) != 0)
+        return DL2O_FAIL(DL2O_EIO, "%s: no checkpoint to resume from; train without --resume to "
+                         "start the run", c->checkpoint);
+    DL2O_TRY(dl2o_checkpoint_load(c->checkpoint, ckm, ck));
+    DL2O_TRY(dl2o_resume_check_config(c->checkpoint, ck->config, config));
+    if (ck->step > c->steps)
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: the checkpoint is at step %u of %u; delete it and "
+                       "train without --resume", c->checkpoint, ck->step, c->steps);
+out:
+    return st;
+}
+
+/* Saves the state after `done` steps to cfg->checkpoint. */
+static dl2o_status save_checkpoint(const dl2o_train_config *c, dl2o_trainer *tr, dl2o_model *m,
+                                   const char *config, uint64_t data_hash, unsigned done,
+                                   const double ema[3], const dl2o_loss_log *log,
+                                   const dl2o_train_report *rep, int N, const char *device)
+{
+    dl2o_status st = DL2O_OK;
+    dl2o_train_state s = {.step = done, .data_hash = data_hash, .loss = log->rows,
+                          .train_seconds = rep->train_seconds};
+    memcpy(s.ema, ema, sizeof s.ema);
+    s.config = (char *)config;
+    s.adam_m = dl2o_xcalloc(m->n_params, sizeof(float), "Adam state");
+    s.adam_v = dl2o_xcalloc(m->n_params, sizeof(float), "Adam state");
+    free(m->training_json);
+    m->training_json = training_record(c, rep, N, device);
+    if (!s.adam_m || !s.adam_v || !m->training_json) {
+        st = DL2O_FAIL(DL2O_ENOMEM, "out of memory for the checkpoint");
+        goto out;
+    }
+    DL2O_TRY(dl2o_trainer_download(tr, m));
+    DL2O_TRY(dl2o_trainer_get_adam(tr, s.adam_m, s.adam_v));
+    DL2O_TRY(dl2o_checkpoint_save(m, &s, c->checkpoint));
+out:
+    free(s.adam_m);
+    free(s.adam_v);
+    return st;
+}
+
+/* Everything dl2o_train holds, released in one place. */
+typedef struct train_run {
+    dl2o_dataset d;
+    dl2o_model m, ckm; /* the model; the checkpoint's model when resuming */
+    dl2o_train_state ck;
+    dl2o_trainer *tr;
+    dl2o_train_batch batch;
+    double *graw;
+    float *xn, *gn;
+    dl2o_loss_log log;
+    FILE *loss_fp;
+    char loss_tmp[4096];
+} train_run;
+
+static void train_run_free(train_run *r)
+{
+    if (r->loss_fp) fclose(r->loss_fp);
+    if (r->loss_tmp[0]) remove(r->loss_tmp);
+    dl2o_train_batch_free(&r->batch);
+    dl2o_trainer_free(r->tr);
+    free(r->graw);
+    free(r->xn);
+    free(r->gn);
+    free(r->log.rows);
+    dl2o_train_state_free(&r->ck);
+    dl2o_model_free(&r->ckm);
+    dl2o_model_free(&r->m);
+    dl2o_dataset_free(&r->d);
+}
+
+/* Opens "<loss_csv>.tmp" and writes the header and the rows already done. */
+static dl2o_status open_loss_csv(train_run *r, const char *path)
+{
+    snprintf(r->loss_tmp, sizeof r->loss_tmp, "%s.tmp", path);
+    r->loss_fp = fopen(r->loss_tmp, "w");
+    if (!r->loss_fp) {
+        r->loss_tmp[0] = '\0';
+        return DL2O_FAIL(DL2O_EIO, "cannot write the loss curve %s.tmp; check the directory", path);
+    }
+    fputs(DL2O_LOSS_HEADER, r->loss_fp);
+    for (size_t i = 0; i < r->log.n; i++)
+        dl2o_loss_row_print(r->loss_fp, r->log.rows + i * DL2O_LOSS_COLS);
+    return DL2O_OK;
+}
+
+/* Closes the temporary loss curve, reporting any write error (a full disk
+ * shows up here); the rename comes after the weight file is safely saved, so
+ * a failure leaves both earlier files as they were. */
+static dl2o_status close_loss_csv(train_run *r, const char *path)
+{
+    int bad = ferror(r->loss_fp) != 0;
+    bad |= fclose(r->loss_fp) != 0;
+    r->loss_fp = NULL;
+    if (bad) return DL2O_FAIL(DL2O_EIO, "cannot write the loss curve %s; check free disk space", path);
+    return DL2O_OK;
+}
+
+static dl2o_status commit_loss_csv(train_run *r, const char *path)
+{
+    if (rename(r->loss_tmp, path) != 0)
+        return DL2O_FAIL(DL2O_EIO, "cannot write the loss curve %s", path);
+    r->loss_tmp[0] = '\0';
+    return DL2O_OK;
 }
 
 dl2o_status dl2o_train(const dl2o_family *fam, const dl2o_train_config *c, const char *out_path,
                        dl2o_train_report *report)
 {
     dl2o_status st = DL2O_OK;
-    dl2o_dataset d = {0};
-    dl2o_model m = {0};
-    dl2o_trainer *tr = NULL;
-    dl2o_train_batch batch = {0};
-    double *graw = NULL;
-    float *xn = NULL, *gn = NULL;
-    FILE *loss_fp = NULL;
-    char loss_tmp[4096] = "";
+    train_run run, *r = &run;
     dl2o_train_report rep = {0};
     const dl2o_backend *be = NULL;
+    char config[DL2O_RUN_CONFIG_MAX];
 
+    memset(r, 0, sizeof *r);
     if (!fam || !c || !out_path) return DL2O_FAIL(DL2O_EINVAL, "dl2o_train: NULL argument");
     DL2O_TRY(check_config(c));
+    DL2O_TRY(check_paths(c, out_path));
     if (c->guidance == DL2O_GUIDANCE_THETA && fam->p < 1)
         return DL2O_FAIL(DL2O_EINVAL, "family '%s' has no theta; train with probe guidance",
                          fam->name);
     DL2O_TRY(dl2o_backend_select(c->device, &be));
     int N = (int)c->instances;
     if (fam->thetas && (size_t)N > fam->n_thetas) N = (int)fam->n_thetas;
-
-    double t0 = dl2o_now();
-    int reused = 0;
-    DL2O_TRY(get_data(fam, c, N, &d, &reused));
-    rep.data_reused = (unsigned)reused;
-    rep.data_seconds = reused ? 0.0 : dl2o_now() - t0;
-    for (int i = 0; i < N; i++) rep.data_mean_f += d.f[i] / N;
-
     dl2o_model_dims dims = {
         .dim_x = fam->n, .dim_theta = fam->p, .guidance = c->guidance,
         .n_probes = c->guidance == DL2O_GUIDANCE_PROBE ? (int)c->probes : 0,
         .width = (int)c->width, .blocks = (int)c->blocks, .oracle_width = (int)c->oracle_width,
         .oracle_blocks = (int)c->oracle_blocks, .time_embed = (int)c->time_embed,
         .schedule = c->schedule, .T = (int)c->T};
-    DL2O_TRY(dl2o_model_init(&m, &dims));
-    snprintf(m.family, sizeof m.family, "%s", fam->name);
-    m.family_version = DL2O_FAMILY_VERSION;
-    int n = m.dims.dim_x, G = m.dim_g;
-    memcpy(m.lower, fam->lower, (size_t)n * sizeof(double));
-    memcpy(m.upper, fam->upper, (size_t)n * sizeof(double));
-    if (m.probes) draw_probes(&m, c->seed);
+    dl2o_run_config(fam, c, &dims, N, config, sizeof config);
+    if (c->resume) DL2O_TRY(load_resume(c, config, &r->ckm, &r->ck));
+    unsigned done = r->ck.step;
+    rep.resumed_from = rep.steps_done = done;
 
-    graw = dl2o_xcalloc((size_t)N, (size_t)G * sizeof(double), "training guidance");
-    xn = dl2o_xcalloc((size_t)N, (size_t)n * sizeof(float), "normalized data");
-    gn = dl2o_xcalloc((size_t)N, (size_t)G * sizeof(float), "normalized guidance");
-    if (!graw || !xn || !gn) {
+    double t0 = dl2o_now();
+    int reused = 0;
+    st = get_data(fam, c, N, &r->d, &reused);
+    if (st == DL2O_EINTERRUPTED && report) *report = rep;
+    if (st != DL2O_OK) goto out;
+    rep.data_reused = (unsigned)reused;
+    rep.data_seconds = reused ? 0.0 : dl2o_now() - t0;
+    for (int i = 0; i < N; i++) rep.data_mean_f += r->d.f[i] / N;
+    uint64_t data_hash = dl2o_data_hash(&r->d, N);
+    if (c->resume && data_hash != r->ck.data_hash) {
+        st = DL2O_FAIL(DL2O_EINVAL, "%s: the training data differs from the interrupted run's "
+                       "(%s%s); resume with the same data, or start over without --resume",
+                       c->checkpoint, c->data_path ? "was the data file changed? " : "",
+                       c->data_path ? c->data_path : "the data was regenerated");
+        goto out;
+    }
+
+    dl2o_model *m = &r->m;
+    DL2O_TRY(dl2o_model_init(m, &dims));
+    snprintf(m->family, sizeof m->family, "%s", fam->name);
+    m->family_version = DL2O_FAMILY_VERSION;
+    int n = m->dims.dim_x, G = m->dim_g;
+    memcpy(m->lower, fam->lower, (size_t)n * sizeof(double));
+    memcpy(m->upper, fam->upper, (size_t)n * sizeof(double));
+    if (m->probes) draw_probes(m, c->seed);
+
+    r->graw = dl2o_xcalloc((size_t)N, (size_t)G * sizeof(double), "training guidance");
+    r->xn = dl2o_xcalloc((size_t)N, (size_t)n * sizeof(float), "normalized data");
+    r->gn = dl2o_xcalloc((size_t)N, (size_t)G * sizeof(float), "normalized guidance");
+    if (!r->graw || !r->xn || !r->gn) {
         st = DL2O_ENOMEM;
         goto out;
     }
-    DL2O_TRY(build_guidance(fam, &m, &d, (int)c->threads, graw));
+    const dl2o_dataset *d = &r->d;
+    DL2O_TRY(build_guidance(fam, m, d, (int)c->threads, r->graw));
     for (int k = 0; k < n; k++)
-        mean_std(d.x, N, n, k, 1e-3 * (m.upper[k] - m.lower[k]), &m.x_mean[k], &m.x_std[k]);
+        mean_std(d->x, N, n, k, 1e-3 * (m->upper[k] - m->lower[k]), &m->x_mean[k], &m->x_std[k]);
     double fabs_mean = 0.0, fmean = 0.0, fvar = 0.0;
-    for (int i = 0; i < N; i++) fabs_mean += fabs(d.f[i]) / N, fmean += d.f[i] / N;
-    for (int i = 0; i < N; i++) fvar += (d.f[i] - fmean) * (d.f[i] - fmean) / N;
-    m.f_scale = fabs_mean + sqrt(fvar) > 1e-8 ? fabs_mean + sqrt(fvar) : 1.0;
+    for (int i = 0; i < N; i++) fabs_mean += fabs(d->f[i]) / N, fmean += d->f[i] / N;
+    for (int i = 0; i < N; i++) fvar += (d->f[i] - fmean) * (d->f[i] - fmean) / N;
+    m->f_scale = fabs_mean + sqrt(fvar) > 1e-8 ? fabs_mean + sqrt(fvar) : 1.0;
     for (int i = 0; i < N; i++) {
         for (int k = 0; k < n; k++)
-            xn[(size_t)i * n + k] = (float)((d.x[(size_t)i * n + k] - m.x_mean[k]) / m.x_std[k]);
-        dl2o_guidance_normalize(&m, graw + (size_t)i * G, gn + (size_t)i * G);
+            r->xn[(size_t)i * n + k] =
+                (float)((d->x[(size_t)i * n + k] - m->x_mean[k]) / m->x_std[k]);
+        dl2o_guidance_normalize(m, r->graw + (size_t)i * G, r->gn + (size_t)i * G);
     }
 
-    dl2o_rng wrng;
-    dl2o_rng_init(&wrng, c->seed, DL2O_STREAM_WEIGHTS, 0);
-    dl2o_mlp_init_params(&m.denoiser, m.params, &wrng);
-    dl2o_mlp_init_params(&m.oracle, m.params, &wrng);
+    double ema[3] = {0, 0, 0};
+    if (c->resume) { /* the checkpoint's weights, Adam state, averages and loss curve */
+        DL2O_TRY(dl2o_resume_check_model(c->checkpoint, &r->ckm, m));
+        memcpy(m->params, r->ckm.params, m->n_params * sizeof(float));
+        memcpy(ema, r->ck.ema, sizeof ema);
+        r->log = (dl2o_loss_log){r->ck.loss, done, done};
+        r->ck.loss = NULL;
+    } else {
+        dl2o_rng wrng;
+        dl2o_rng_init(&wrng, c->seed, DL2O_STREAM_WEIGHTS, 0);
+        dl2o_mlp_init_params(&m->denoiser, m->params, &wrng);
+        dl2o_mlp_init_params(&m->oracle, m->params, &wrng);
+    }
 
     int B = (int)c->batch;
-    DL2O_TRY(dl2o_trainer_create(be, &m, B, &tr));
-    DL2O_TRY(dl2o_train_batch_alloc(&batch, B, n));
-    if (c->loss_csv) {
-        snprintf(loss_tmp, sizeof loss_tmp, "%s.tmp", c->loss_csv);
-        loss_fp = fopen(loss_tmp, "w");
-        if (!loss_fp) {
-            st = DL2O_FAIL(DL2O_EIO, "cannot write the loss curve %s; check the directory",
-                           loss_tmp);
-            goto out;
-        }
-        fprintf(loss_fp, "step,lr,loss_eps,loss_f,loss_oracle,loss_oracle_f\n");
-    }
-    dl2o_train_data data = {.N = N, .x = xn, .g = gn, .theta = d.theta, .family = fam};
+    DL2O_TRY(dl2o_trainer_create(be, m, B, &r->tr));
+    if (c->resume) DL2O_TRY(dl2o_trainer_set_adam(r->tr, r->ck.adam_m, r->ck.adam_v));
+    DL2O_TRY(dl2o_train_batch_alloc(&r->batch, B, n));
+    if (c->loss_csv) DL2O_TRY(open_loss_csv(r, c->loss_csv));
+    dl2o_train_data data = {.N = N, .x = r->xn, .g = r->gn, .theta = d->theta, .family = fam};
     dl2o_train_hparams hp = {.lambda_f = c->lambda_f, .lambda_oracle_f = c->lambda_oracle_f,
                              .beta1 = 0.9, .beta2 = 0.999, .adam_eps = 1e-8};
     long epoch = N / B > 0 ? N / B : 1;
     dl2o_progress prog;
+    char extra[96];
     dl2o_progress_start(&prog, "train", c->steps, epoch, c->progress);
-    double t1 = dl2o_now(), ema[3] = {0, 0, 0};
-    for (unsigned s = 1; s <= c->steps; s++) {
+    double t1 = dl2o_now();
+    int stopped = 0;
+    for (unsigned s = done + 1; s <= c->steps; s++) {
+        if (c->should_stop && c->should_stop(s - 1, c->stop_data)) {
+            stopped = 1;
+            break;
+        }
         dl2o_train_losses L;
         hp.lr = lr_at(c, s);
-        dl2o_trainer_draw_batch(&m, N, c->seed, s, &batch);
-        DL2O_TRY(dl2o_trainer_step(tr, &data, &batch, &hp, (int)s, &L));
+        dl2o_trainer_draw_batch(m, N, c->seed, s, &r->batch);
+        DL2O_TRY(dl2o_trainer_step(r->tr, &data, &r->batch, &hp, (int)s, &L));
         double a = s == 1 ? 1.0 : 0.02;
         ema[0] += a * (L.eps - ema[0]);
         ema[1] += a * (L.f - ema[1]);
         ema[2] += a * (L.oracle - ema[2]);
-        if (loss_fp)
-            fprintf(loss_fp, "%u,%.6g,%.6g,%.6g,%.6g,%.6g\n", s, hp.lr, L.eps, L.f, L.oracle,
-                    L.oracle_f);
-        char extra[96];
+        double row[DL2O_LOSS_COLS] = {s, hp.lr, L.eps, L.f, L.oracle, L.oracle_f};
+        if (c->checkpoint) DL2O_TRY(dl2o_loss_log_add(&r->log, row));
+        if (r->loss_fp) dl2o_loss_row_print(r->loss_fp, row);
+        done = s;
         snprintf(extra, sizeof extra, "eps %.4f f %.4g oracle %.4f", ema[0], ema[1], ema[2]);
         dl2o_progress_update(&prog, s, extra);
     }
-    char extra[96];
-    snprintf(extra, sizeof extra, "eps %.4f f %.4g oracle %.4f", ema[0], ema[1], ema[2]);
-    dl2o_progress_finish(&prog, extra);
-    rep.train_seconds = dl2o_now() - t1;
+    rep.train_seconds = r->ck.train_seconds + (dl2o_now() - t1);
     rep.final_loss_eps = ema[0];
     rep.final_loss_f = ema[1];
     rep.final_loss_oracle = ema[2];
-    DL2O_TRY(dl2o_trainer_download(tr, &m));
-    m.training_json = training_record(c, &rep, N, be->name);
-    if (!m.training_json) {
+    rep.steps_done = done;
+    if (stopped) {
+        if (prog.enabled && prog.tty) fputc('\n', stderr);
+        if (c->checkpoint)
+            DL2O_TRY(save_checkpoint(c, r->tr, m, config, data_hash, done, ema, &r->log, &rep, N,
+                                     be->name));
+        rep.checkpoint_saved = c->checkpoint != NULL;
+        if (report) *report = rep;
+        st = DL2O_FAIL(DL2O_EINTERRUPTED, "stopped after step %u of %u%s%s", done, c->steps,
+                       c->checkpoint ? "; state saved to " : "; no checkpoint path was set",
+                       c->checkpoint ? c->checkpoint : "");
+        goto out;
+    }
+    snprintf(extra, sizeof extra, "eps %.4f f %.4g oracle %.4f", ema[0], ema[1], ema[2]);
+    dl2o_progress_finish(&prog, extra);
+    DL2O_TRY(dl2o_trainer_download(r->tr, m));
+    m->training_json = training_record(c, &rep, N, be->name);
+    if (!m->training_json) {
         st = DL2O_FAIL(DL2O_ENOMEM, "out of memory for the training record");
         goto out;
     }
-    DL2O_TRY(dl2o_model_save(&m, out_path));
-    if (loss_fp) {
-        int bad = fclose(loss_fp) != 0;
-        loss_fp = NULL;
-        if (bad || rename(loss_tmp, c->loss_csv) != 0) {
-            st = DL2O_FAIL(DL2O_EIO, "cannot write the loss curve %s", c->loss_csv);
-            goto out;
-        }
-        loss_tmp[0] = '\0';
-    }
+    if (r->loss_fp) DL2O_TRY(close_loss_csv(r, c->loss_csv));
+    DL2O_TRY(dl2o_model_save(m, out_path));
+    if (r->loss_tmp[0]) DL2O_TRY(commit_loss_csv(r, c->loss_csv));
+    if (c->checkpoint) remove(c->checkpoint); /* the run is complete: nothing to resume */
     if (report) *report = rep;
 out:
-    if (loss_fp) fclose(loss_fp);
-    if (loss_tmp[0]) remove(loss_tmp);
-    dl2o_train_batch_free(&batch);
-    dl2o_trainer_free(tr);
-    free(graw);
-    free(xn);
-    free(gn);
-    dl2o_model_free(&m);
-    dl2o_dataset_free(&d);
+    train_run_free(r);
     return st;
 }

@@ -118,7 +118,13 @@ double dl2o_instance_objective(unsigned n, const double *x, double *grad, void *
 /* ------------------------------------------------------------- initializer */
 
 /* A loaded model plus its sampling settings and scratch space. One handle is
- * not safe to use from two threads at once; give each thread its own. */
+ * not safe to use from two threads at once; give each thread its own.
+ * On the CPU, handles share no mutable state, so threads with their own
+ * handles (on the same weight file or not) may load, set and propose at
+ * once (tests/tsan runs this under ThreadSanitizer), and a thread's
+ * candidates do not depend on what the others do; loading is as thread-safe
+ * as the HDF5 library (Debian's is built thread-safe). On a GPU all handles
+ * share one CUDA stream, whose ops take a lock (cuda/backend_cuda.h). */
 typedef struct dl2o_initializer dl2o_initializer;
 
 dl2o_status dl2o_initializer_load(const char *path, dl2o_initializer **out);
@@ -198,6 +204,11 @@ typedef struct dl2o_train_config {
     const char *loss_csv;    /* per-step losses as CSV; NULL: none */
     int progress;            /* 0: silent; 1: bar on a TTY, else a line per epoch */
     const char *command;     /* recorded in the file's training record */
+    /* interrupting and resuming */
+    int (*should_stop)(unsigned done, void *data); /* NULL: run to the end */
+    void *stop_data;         /* passed to should_stop */
+    const char *checkpoint;  /* where a stopped run saves its state; NULL: nowhere */
+    int resume;              /* non-zero: continue the run saved at `checkpoint` */
 } dl2o_train_config;
 
 void dl2o_train_config_default(dl2o_train_config *cfg);
@@ -207,10 +218,50 @@ typedef struct dl2o_train_report {
     double data_mean_f;      /* mean f of the training solutions */
     double final_loss_eps, final_loss_f, final_loss_oracle;
     unsigned data_reused;    /* 1 when the data file was reused */
+    unsigned resumed_from;   /* steps the checkpoint had done (0: a fresh run) */
+    unsigned steps_done;     /* steps done when dl2o_train returned */
+    unsigned checkpoint_saved; /* 1 when a stopped run saved cfg->checkpoint */
 } dl2o_train_report;
 
 /* Generates (or reuses) data, trains, and writes the weight file atomically.
- * report may be NULL. */
+ * report may be NULL; it is filled on success and on DL2O_EINTERRUPTED.
+ *
+ * Stopping. should_stop, when set, is polled while the data is generated
+ * (done = 0) and before every Adam step (done = steps done so far), always
+ * from the calling thread. When it returns non-zero the run stops:
+ *  - during data generation nothing is saved (the data file is written only
+ *    when complete); dl2o_train returns DL2O_EINTERRUPTED;
+ *  - during training the state after `done` steps is saved atomically to
+ *    cfg->checkpoint (when set), and dl2o_train returns DL2O_EINTERRUPTED,
+ *    or the save's error. out_path and loss_csv are not touched, and no
+ *    temporary file is left.
+ * The library installs no signal handler: a program that wants Ctrl-C to
+ * checkpoint sets a volatile sig_atomic_t flag in its own handler and
+ * returns it from should_stop (the dl2o CLI does this).
+ *
+ * Resuming. With cfg->resume set, the run saved at cfg->checkpoint
+ * continues from its step. cfg must describe the same run: the family, seed,
+ * data settings, model sizes and optimization settings are checked against
+ * the checkpoint's fingerprint, and the training data (reused from
+ * cfg->data_path, or regenerated from the seed) against its hash; any
+ * difference is DL2O_EINVAL with the first differing setting named. On the
+ * CPU backend, a run stopped and resumed any number of times ends with the
+ * same weights, bit for bit, and the same loss CSV as an uninterrupted run.
+ * A completed run removes the file at cfg->checkpoint.
+ *
+ * Determinism. On the CPU backend, the same family, cfg and seed give the
+ * same data, weights and loss curve bit for bit, whatever cfg->threads and
+ * OMP_NUM_THREADS are (every instance has its own random sub-stream, and
+ * parallel loops write disjoint rows). The matrix products go through
+ * OpenBLAS, which splits a product between its threads; the split changes
+ * the rounding of some entries (measured on OpenBLAS 0.3.21: weights differ
+ * by up to 7e-6 after 150 steps between 1 and 2 OpenBLAS threads), so bit
+ * for bit equality across machines also needs the same OpenBLAS thread
+ * count. One thread (OPENBLAS_NUM_THREADS=1, or openblas_set_num_threads(1))
+ * gives the same bits on any core count; the dl2o CLI runs it so. The same
+ * holds for dl2o_initializer_propose's candidates. Results are not promised
+ * to match across CPU types, BLAS builds or compilers, nor between the CPU
+ * and CUDA backends. */
 dl2o_status dl2o_train(const dl2o_family *family, const dl2o_train_config *cfg,
                        const char *out_path, dl2o_train_report *report);
 

@@ -48,6 +48,26 @@ static long parse_line(const char *path, size_t lineno, char *line, double **dat
     }
 }
 
+/* Reads one line into line (NUL-terminated, without its '\n'): returns its
+ * length, -1 at the end of the file, or max + 1 when the line holds more
+ * than max bytes (the rest of it is left unread). *nul is set when the line
+ * holds a NUL byte. (fgets hid a NUL in a final line without a newline: it
+ * cut the line there silently; found by fuzzing.) */
+static long next_line(FILE *fp, char *line, size_t max, int *nul)
+{
+    size_t n = 0;
+    int c;
+    *nul = 0;
+    while ((c = getc(fp)) != EOF && c != '\n') {
+        if (n == max) return (long)max + 1;
+        if (c == '\0') *nul = 1;
+        line[n++] = (char)c;
+    }
+    if (c == EOF && n == 0) return -1;
+    line[n] = '\0';
+    return (long)n;
+}
+
 dl2o_status dl2o_csv_read(const char *path, size_t expect_cols, double **data, size_t *rows,
                           size_t *cols)
 {
@@ -68,21 +88,21 @@ dl2o_status dl2o_csv_read(const char *path, size_t expect_cols, double **data, s
         goto out;
     }
     size_t lineno = 0;
-    while (fgets(line, DL2O_CSV_LINE_MAX + 2, fp)) {
+    long got;
+    int nul;
+    while ((got = next_line(fp, line, DL2O_CSV_LINE_MAX, &nul)) >= 0) {
         lineno++;
-        size_t l = strlen(line);
-        /* fgets stores at most DL2O_CSV_LINE_MAX + 1 bytes: that many without
-         * a newline means the line is longer than DL2O_CSV_LINE_MAX. */
-        if (l == DL2O_CSV_LINE_MAX + 1 && line[l - 1] != '\n') {
+        size_t l = (size_t)got;
+        if (l > DL2O_CSV_LINE_MAX) {
             st = DL2O_FAIL(DL2O_EFORMAT, "%s:%zu: line longer than %u bytes", path, lineno,
                            DL2O_CSV_LINE_MAX);
             goto out;
         }
-        if (l > 0 && line[l - 1] != '\n' && !feof(fp)) { /* fgets stopped at a NUL */
+        if (nul) {
             st = DL2O_FAIL(DL2O_EFORMAT, "%s:%zu: NUL byte in line", path, lineno);
             goto out;
         }
-        while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = '\0';
+        while (l > 0 && line[l - 1] == '\r') line[--l] = '\0';
         char *p = line;
         while (*p == ' ' || *p == '\t') p++;
         if (*p == '\0' || *p == '#') continue;

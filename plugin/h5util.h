@@ -86,12 +86,31 @@ typedef struct dl2o_h5_reader {
     const char *path;
     const char *remedy; /* how to get a good file, e.g. "regenerate it with `dl2o train`" */
     hid_t file;
+    /* Root attributes whose variable-length string passed h5guard.c's check,
+     * NUL-separated, ending with an empty name; heap, freed by _close. */
+    char *checked_strings;
 } dl2o_h5_reader;
 
 /* Opens read-only. Missing/unreadable: DL2O_EIO. Not HDF5, or HDF5 that
- * cannot be opened (truncated, damaged): DL2O_EFORMAT. */
+ * cannot be opened (truncated, damaged), or that fails dl2o_h5_guard:
+ * DL2O_EFORMAT. */
 dl2o_status dl2o_h5_reader_open(dl2o_h5_reader *r, const char *path, const char *remedy);
 void dl2o_h5_reader_close(dl2o_h5_reader *r);
+
+/* h5guard.c: before H5Fopen, walks the file itself (superblock, every
+ * object header reachable from the root, old-style group B-trees, symbol
+ * nodes and local heaps, root attribute messages and the global heap
+ * collections of their strings) and refuses the structures that fuzzing
+ * showed libhdf5 trusts blindly. Records the root attributes whose
+ * variable-length string passed in r->checked_strings. A damaged or
+ * uncheckable structure: DL2O_EFORMAT. When the superblock itself is
+ * unreadable (truncated file, unknown version) nothing is walked and
+ * *defer says why: H5Fopen, which reads nothing else before refusing such
+ * a file, reports it; should it open it anyway, the file is refused.
+ * Called by dl2o_h5_reader_open. */
+dl2o_status dl2o_h5_guard(dl2o_h5_reader *r, const char **defer);
+/* Non-zero when the variable-length string attribute `name` passed. */
+int dl2o_h5_string_checked(const dl2o_h5_reader *r, const char *name);
 
 /* Checks the `format` string attribute against `format` and the
  * `format_version` integer attribute against `version`. */

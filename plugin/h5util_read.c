@@ -28,6 +28,7 @@ dl2o_status dl2o_h5_reader_open(dl2o_h5_reader *r, const char *path, const char 
     r->path = path;
     r->remedy = remedy;
     r->file = H5I_INVALID_HID;
+    r->checked_strings = NULL;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return DL2O_FAIL(DL2O_EIO, "%s: cannot open: %s; check the path and its permissions",
@@ -42,6 +43,10 @@ dl2o_status dl2o_h5_reader_open(dl2o_h5_reader *r, const char *path, const char 
     if (is < 0)
         return DL2O_FAIL(DL2O_EIO, "%s: cannot be read (%s); check the file and its permissions",
                          path, dl2o_h5_reason(why));
+    /* Structures libhdf5 would trust are checked before it reads any of
+     * them, H5Fopen included (h5guard.c). */
+    const char *defer = NULL;
+    if ((st = dl2o_h5_guard(r, &defer)) != DL2O_OK) return st;
     fapl = dl2o_h5_new_fapl();
     r->file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (r->file < 0)
@@ -49,11 +54,20 @@ dl2o_status dl2o_h5_reader_open(dl2o_h5_reader *r, const char *path, const char 
                        "%s: HDF5 cannot open it (%s); the file is damaged or truncated (an "
                        "interrupted copy?), %s",
                        path, dl2o_h5_reason(why), remedy);
+    else if (defer)
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: HDF5 opens it but %s, so its structure cannot be "
+                       "checked before reading; %s", path, defer, remedy);
     dl2o_h5_close(&fapl);
+    if (st != DL2O_OK) dl2o_h5_reader_close(r);
     return st;
 }
 
-void dl2o_h5_reader_close(dl2o_h5_reader *r) { dl2o_h5_close(&r->file); }
+void dl2o_h5_reader_close(dl2o_h5_reader *r)
+{
+    dl2o_h5_close(&r->file);
+    free(r->checked_strings);
+    r->checked_strings = NULL;
+}
 
 int dl2o_h5_attr_exists(dl2o_h5_reader *r, const char *name)
 {
@@ -72,6 +86,25 @@ static const char *class_name(H5T_class_t c)
     case H5T_VLEN: return "variable-length sequence";
     default: return "other";
     }
+}
+
+/* Non-zero for the plain number types numpy and C write: IEEE float32 or
+ * float64, or an 8- to 64-bit integer using all its bits, either byte order.
+ * HDF5 can describe others (odd precisions, bit offsets, exponent layouts);
+ * converting those runs little-used code in libhdf5, so a hostile file
+ * gets no further than this check. */
+static int plain_number(hid_t type)
+{
+    H5T_class_t cls = H5Tget_class(type);
+    if (cls == H5T_FLOAT)
+        return H5Tequal(type, H5T_IEEE_F32LE) > 0 || H5Tequal(type, H5T_IEEE_F32BE) > 0 ||
+               H5Tequal(type, H5T_IEEE_F64LE) > 0 || H5Tequal(type, H5T_IEEE_F64BE) > 0;
+    if (cls != H5T_INTEGER) return 0;
+    size_t size = H5Tget_size(type);
+    H5T_order_t order = H5Tget_order(type);
+    return (size == 1 || size == 2 || size == 4 || size == 8) &&
+           H5Tget_precision(type) == 8 * size && H5Tget_offset(type) == 0 &&
+           (order == H5T_ORDER_LE || order == H5T_ORDER_BE || size == 1);
 }
 
 /* Opens attribute `name`, checks it holds one value of class `want`. */
@@ -97,6 +130,12 @@ static dl2o_status open_attr(dl2o_h5_reader *r, const char *name, H5T_class_t wa
     if (cls != want) {
         st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s has type %s, expected %s; %s", r->path,
                        name, class_name(cls), class_name(want), r->remedy);
+        goto out;
+    }
+    if (cls != H5T_STRING && !plain_number(*type)) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: attribute %s has a non-standard %s type (unusual "
+                       "precision, offset or layout); %s", r->path, name, class_name(cls),
+                       r->remedy);
         goto out;
     }
     hssize_t npoints = H5Sget_simple_extent_npoints(space);
@@ -206,6 +245,15 @@ dl2o_status dl2o_h5_attr_str(dl2o_h5_reader *r, const char *name, size_t max_len
                        name, r->remedy);
         goto out;
     }
+    if (vlen > 0 && !dl2o_h5_string_checked(r, name)) {
+        /* libhdf5 would read it unchecked from the global heap (h5guard.c). */
+        st = DL2O_FAIL(DL2O_EFORMAT,
+                       "%s: attribute %s is a variable-length string this reader cannot check "
+                       "before reading (not a single string of 1-byte characters in the root "
+                       "group's header); the file is damaged, %s",
+                       r->path, name, r->remedy);
+        goto out;
+    }
     if (vlen > 0) {
         DL2O_TRY(read_attr(r, name, attr, mtype, &vs));
         s = dl2o_xcalloc(vs ? strlen(vs) + 1 : 1, 1, "a string attribute");
@@ -305,10 +353,61 @@ static void type_str(char *buf, size_t size, hid_t type)
 {
     H5T_class_t cls = H5Tget_class(type);
     size_t bits = 8 * H5Tget_size(type);
-    if (cls == H5T_FLOAT) snprintf(buf, size, "float%zu", bits);
+    if (cls == H5T_FLOAT)
+        snprintf(buf, size, "float%zu%s", bits, plain_number(type) ? "" : " (not IEEE)");
     else if (cls == H5T_INTEGER)
         snprintf(buf, size, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
     else snprintf(buf, size, "%s", class_name(cls));
+}
+
+/* Checks that the values of dataset ds (nbytes of them) are stored in this
+ * file, the way dl2o writes them: contiguous (or compact) layout, every byte
+ * allocated, no filters, no external raw-data files. Found by fuzzing:
+ * - a shape alone lets a few-KB file declare gigabytes (storage is
+ *   allocated late, and unwritten storage reads as fill values), which the
+ *   loaders would allocate and libhdf5 would then "read";
+ * - external storage lets a file name /dev/zero, a FIFO or another user's
+ *   file as its data;
+ * - chunked and filtered (compressed) datasets: libhdf5 1.10.8 trusts the
+ *   chunk dimensions in the layout message and the size a decompressed
+ *   chunk comes out at, and copies past its buffers when they disagree
+ *   (heap overflow in H5Dread). Their chunk index and the decompression
+ *   cannot be checked from outside, so they are refused. */
+static dl2o_status check_storage(dl2o_h5_reader *r, const char *dset, hid_t ds, double nbytes)
+{
+    dl2o_status st = DL2O_OK;
+    char why[160];
+    hid_t dcpl = H5Dget_create_plist(ds);
+    H5D_layout_t layout = dcpl < 0 ? H5D_LAYOUT_ERROR : H5Pget_layout(dcpl);
+    int n_ext = dcpl < 0 ? -1 : H5Pget_external_count(dcpl);
+    int n_filters = dcpl < 0 ? -1 : H5Pget_nfilters(dcpl);
+    if (layout < 0 || n_ext < 0 || n_filters < 0) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: cannot read the storage layout of dataset %s (%s); "
+                       "the file is damaged, %s", r->path, dset, dl2o_h5_reason(why), r->remedy);
+        goto out;
+    }
+    if (n_ext > 0 || (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED &&
+                      layout != H5D_COMPACT)) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: dataset %s keeps its values outside this file "
+                       "(external or virtual storage); store them in the file, %s", r->path,
+                       dset, r->remedy);
+        goto out;
+    }
+    if (layout == H5D_CHUNKED || n_filters > 0) {
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: dataset %s is chunked or compressed; dl2o reads "
+                       "contiguous datasets only, as it writes them (rewrite it without chunks "
+                       "or compression, e.g. `h5repack -l CONTI`), or %s", r->path, dset,
+                       r->remedy);
+        goto out;
+    }
+    double stored = (double)H5Dget_storage_size(ds);
+    if (stored < nbytes)
+        st = DL2O_FAIL(DL2O_EFORMAT, "%s: dataset %s declares %.0f bytes but the file stores "
+                       "only %.0f; the file is incomplete or damaged, %s", r->path, dset,
+                       nbytes, stored, r->remedy);
+out:
+    dl2o_h5_close(&dcpl);
+    return st;
 }
 
 dl2o_status dl2o_h5_read(dl2o_h5_reader *r, const char *dset, dl2o_h5_elem elem, int rank,
@@ -330,7 +429,8 @@ dl2o_status dl2o_h5_read(dl2o_h5_reader *r, const char *dset, dl2o_h5_elem elem,
                        r->path, dset, dl2o_h5_reason(why), r->remedy);
         goto out;
     }
-    if (H5Tget_class(type) != H5T_FLOAT || H5Tget_size(type) != (size_t)elem) {
+    if (H5Tget_class(type) != H5T_FLOAT || H5Tget_size(type) != (size_t)elem ||
+        !plain_number(type)) {
         type_str(got, sizeof got, type);
         st = DL2O_FAIL(DL2O_EFORMAT, "%s: dataset %s has type %s, expected float%d; %s", r->path,
                        dset, got, 8 * (int)elem, r->remedy);
@@ -350,10 +450,15 @@ dl2o_status dl2o_h5_read(dl2o_h5_reader *r, const char *dset, dl2o_h5_elem elem,
                        r->path, dset, got, want, r->remedy);
         goto out;
     }
-    if (!buf) goto out;
     size_t n = 1;
-    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i]; /* callers' dims: bounded, no wrap */
     if (n == 0) goto out;
+    /* Storage before reading (found by fuzzing): the shape alone lets a few-KB
+     * file declare gigabytes (HDF5 allocates storage late, and reading
+     * unwritten storage returns fill values), which callers would allocate
+     * and HDF5 would then "read". The data must be in this file. */
+    DL2O_TRY(check_storage(r, dset, ds, (double)n * (double)elem));
+    if (!buf) goto out;
     hid_t mtype = elem == DL2O_H5_F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
     if (H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         st = DL2O_FAIL(DL2O_EIO, "%s: cannot read dataset %s (%s); the file is damaged, %s",

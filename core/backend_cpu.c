@@ -147,12 +147,15 @@ static void cpu_bias_grad(const dl2o_backend *be, int rows, int cols, const floa
 /* exp(x) for float in straight-line code the compiler can vectorize (libm's
  * expf is a call per element and was a third of sampling time): x = k ln2 + r,
  * |r| <= ln2/2, e^r by its degree-6 Taylor polynomial (relative error < 2e-7),
- * 2^k by building the exponent bits. Inputs are clamped to [-87, 87]. */
+ * 2^k by building the exponent bits. Inputs are clamped to [-87, 87]; the
+ * clamps are written so that a NaN becomes -87 (found by fuzzing: a weight
+ * file with huge finite weights makes NaNs, and (int32_t)NaN below is
+ * undefined behaviour). silu still returns NaN for a NaN input (z * ...). */
 static inline float fast_expf(float x)
 {
     const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 87.0f ? 87.0f : x;
+    x = x > -87.0f ? x : -87.0f;
+    x = x < 87.0f ? x : 87.0f;
     float kf = (x * 1.44269504088896341f + shift) - shift;
     float r = x - kf * 0.693145751953125f - kf * 1.42860682030941723212e-6f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));

@@ -18,9 +18,10 @@
  *   nodes ("TREE") and symbol nodes ("SNOD") must be in the file, with
  *   children, objects and cached addresses in the file and every name
  *   offset inside the heap and NUL-terminated there. New-style groups:
- *   hard links in link messages are followed. Dense link or attribute
- *   storage (fractal heaps) is refused: dl2o and h5py's defaults never
- *   write it.
+ *   hard links in link messages are followed; external links (libhdf5
+ *   would open the file they name, unchecked) and dense link or attribute
+ *   storage (fractal heaps) are refused: dl2o and h5py's defaults never
+ *   write them.
  * - Attribute messages of the root group: H5Aexists decodes all of them,
  *   copying elements x element size bytes of value without comparing that
  *   with the message's size (heap over-read): every value must fit in its
@@ -366,7 +367,9 @@ static dl2o_status link_message(guard *g, obj_links *o, const uint8_t *b, size_t
     p += w;
     if (name_len == 0 || name_len > n - p) return damaged(g, "a link name is truncated", at);
     p += (size_t)name_len;
-    if (type != 0) return DL2O_OK; /* soft or external: resolved by name, checked there */
+    if (type == 1) return DL2O_OK; /* soft: resolved by path, through what is walked */
+    if (type != 0) /* external (64) or user-defined: libhdf5 would open another file */
+        return unsupported(g, "a group holds an external or user-defined link");
     if (n - p < g->sa) return damaged(g, "a hard link is truncated", at);
     return add_child(g, o, le(b + p, g->sa), at);
 }

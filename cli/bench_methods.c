@@ -304,8 +304,7 @@ static double m_multistart(const bench_setup *s, const bench_instance *in, long 
     nlopt_opt local = make_opt(s->local, in, &c, budget);
     dl2o_nlopt_settings set;
     dl2o_nlopt_settings_default(&set);
-    long auto_starts = budget / 50 < 4 ? 4 : budget / 50 > 32 ? 32 : budget / 50;
-    set.starts = s->starts ? s->starts : (unsigned)auto_starts;
+    set.starts = s->starts; /* 0: runs from fresh candidates until the budget is spent */
     if (local) dl2o_nlopt_multistart_ex(local, s->init, counted, &c, in->theta, &set, x, &minf, NULL);
     if (local) nlopt_destroy(local);
     free(x);

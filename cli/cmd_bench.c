@@ -76,7 +76,7 @@ int dl2o_cmd_bench(int argc, char **argv)
         {"seed", CLI_U64, &seed, "seed of the held-out theta stream (1000003)"},
         {"budgets", CLI_STR, &budgets_s, "total evaluations per instance, ascending (200,1000,5000)"},
         {"solver", CLI_STR, &solver, "local solver of every method (nlopt:LD_LBFGS)"},
-        {"starts", CLI_UINT, &starts, "dl2o multistart runs (0: budget/50 within 4..32)"},
+        {"starts", CLI_UINT, &starts, "dl2o multistart runs (0: until the budget is spent)"},
         {"max-count", CLI_UINT, &max_count, "largest K for the sampler-alone method (1024)"},
         {"json", CLI_STR, &json, "write the results as JSON"},
         {"markdown", CLI_STR, &md, "write the Markdown table (it also goes to stdout)"},

@@ -42,7 +42,7 @@ int dl2o_cmd_solve(int argc, char **argv)
 {
     const char *weights = NULL, *theta = NULL, *out = NULL;
     cli_sampling sp = CLI_SAMPLING_DEFAULTS;
-    cli_solve_opts so = {.solver = "none", .mode = "multistart", .starts = 4, .maxeval = 0};
+    cli_solve_opts so = {.solver = "none", .mode = "multistart", .starts = 0, .maxeval = 0};
     const cli_opt opts[] = {
         {"weights", CLI_STR, &weights, "weight file (.h5)"},
         {"theta", CLI_STR, &theta, "theta CSV: one instance per line, no header"},
@@ -51,8 +51,10 @@ int dl2o_cmd_solve(int argc, char **argv)
                                         "gsl:ALG (e.g. gsl:bfgs2) (none)"},
         {"mode", CLI_STR, &so.mode, "warmstart (one local run from the best candidate, initial "
                                     "step from the candidates' spread) or multistart (runs from "
-                                    "the --starts best distinct candidates) (multistart)"},
-        {"starts", CLI_UINT, &so.starts, "multistart: local runs from the best distinct candidates (4)"},
+                                    "the best distinct candidates, see --starts) (multistart)"},
+        {"starts", CLI_UINT, &so.starts, "multistart: local runs from the best distinct candidates; 0: "
+                                         "with nlopt and --maxeval, keep starting runs from fresh "
+                                         "candidates until the budget is spent, else 4 (0)"},
         {"maxeval", CLI_UINT, &so.maxeval, "total evaluation budget per instance: probes, "
                                            "candidates and solver runs (0: no total limit; each "
                                            "NLopt run then stops at ftol_rel 1e-10 / xtol_rel 1e-8 "

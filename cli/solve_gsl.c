@@ -67,7 +67,7 @@ int cli_solve_gsl(cli_session *s, const char *alg, const cli_solve_opts *o, size
     gsl_multimin_function fn = {g_f, n, &d};
     dl2o_gsl_multistart_options opts;
     dl2o_gsl_multistart_options_default(&opts);
-    opts.starts = o->mode && !strcmp(o->mode, "warmstart") ? 1 : o->starts;
+    opts.starts = o->mode && !strcmp(o->mode, "warmstart") ? 1 : o->starts ? o->starts : 4;
     opts.max_evals = o->maxeval;
     double minf = 0;
     int st = T_fdf ? dl2o_gsl_fdf_multistart(T_fdf, &fdf, s->init, d.inst.theta, &opts, xv, &minf)

@@ -87,7 +87,7 @@ static int multistart(cli_session *s, nlopt_opt opt, const cli_solve_opts *o, ta
 {
     dl2o_nlopt_settings set;
     dl2o_nlopt_settings_default(&set);
-    set.starts = o->starts;
+    set.starts = o->starts ? o->starts : o->maxeval ? 0 : 4; /* 0: until the budget is spent */
     if (!o->maxeval) set.run_maxeval = RUN_CAP;
     nlopt_set_maxeval(opt, (int)o->maxeval);
     double *x = malloc(s->n * sizeof *x), minf;
@@ -117,10 +117,6 @@ int cli_solve_nlopt(cli_session *s, const char *alg, const cli_solve_opts *o, si
     if ((int)a < 0 || a >= NLOPT_NUM_ALGORITHMS) {
         fprintf(stderr, "dl2o solve: unknown NLopt algorithm '%s'; use a name such as LD_LBFGS, "
                 "LD_SLSQP, LN_BOBYQA or LN_SBPLX\n", alg);
-        return -1;
-    }
-    if (!warm && o->starts < 1) {
-        fprintf(stderr, "dl2o solve: --starts must be >= 1\n");
         return -1;
     }
     unsigned P = dl2o_initializer_guidance_evals(s->init);

@@ -210,13 +210,15 @@ static unsigned pick_starts(const problem *p, double delta, unsigned want, unsig
     return k;
 }
 
-static dl2o_status check_ms_args(const dl2o_nlopt_settings *s, double *minf)
+static dl2o_status check_ms_args(const dl2o_nlopt_settings *s, int B, double *minf)
 {
     if (!minf)
         return DL2O_FAIL(DL2O_EINVAL, "dl2o_nlopt_multistart: minf is NULL; pass a double to "
                          "receive the best f");
-    if (s->starts < 1)
-        return DL2O_FAIL(DL2O_EINVAL, "dl2o_nlopt_multistart: starts must be >= 1");
+    if (s->starts < 1 && B <= 0)
+        return DL2O_FAIL(DL2O_EINVAL, "dl2o_nlopt_multistart: starts = 0 (run until the budget "
+                         "is spent) needs a budget: set nlopt_set_maxeval(local, B) with B > 0, or "
+                         "pass starts >= 1");
     if (s->run_maxeval < 0)
         return DL2O_FAIL(DL2O_EINVAL,
                          "dl2o_nlopt_multistart: run_maxeval must be >= 0 (0: no cap)");
@@ -228,15 +230,15 @@ static dl2o_status check_ms_args(const dl2o_nlopt_settings *s, double *minf)
 
 /* Candidates within the budget B (<= 0: none): K shrinks to at most half of
  * what the probes leave. */
-static dl2o_status budget_K(dl2o_initializer *init, int B, unsigned *K)
+static dl2o_status budget_K(dl2o_initializer *init, long B, unsigned *K)
 {
     unsigned K0 = dl2o_initializer_get_candidates(init), P = dl2o_initializer_guidance_evals(init);
     *K = K0;
     if (B <= 0) return DL2O_OK;
-    if ((unsigned)B <= P)
+    if (B <= (long)P)
         return DL2O_FAIL(DL2O_EINVAL, "dl2o_nlopt_multistart: nlopt_get_maxeval(local) = %d leaves "
                          "no evaluation after the model's %u probes; raise maxeval (several "
-                         "times the candidate count) or set it to 0 for no limit", B, P);
+                         "times the candidate count) or set it to 0 for no limit", (int)B, P);
     unsigned half = ((unsigned)B - P) / 2;
     if (half < 1) half = 1;
     if (*K > half) *K = half;
@@ -264,10 +266,10 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
     if (report) memset(report, 0, sizeof *report);
     dl2o_status st = check_common("dl2o_nlopt_multistart", local, init, f, x);
     if (st != DL2O_OK) return st;
-    if ((st = check_ms_args(&set, minf)) != DL2O_OK) return st;
+    if ((st = check_ms_args(&set, B, minf)) != DL2O_OK) return st;
     DL2O_TRY(budget_K(init, B, &K));
     DL2O_TRY(problem_init(&p, "dl2o_nlopt_multistart", local, init, K));
-    sel = dl2o_xcalloc(set.starts, sizeof *sel, "start list");
+    sel = dl2o_xcalloc(set.starts > K ? set.starts : K, sizeof *sel, "start list");
     xr = dl2o_xcalloc(2 * (size_t)p.n, sizeof *xr, "start point");
     if (!sel || !xr) {
         st = DL2O_ENOMEM;
@@ -276,19 +278,9 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
     xbest = xr + p.n;
     c.cap = B > 0 ? B : -1;
     nlopt_set_force_stop(local, 0);
-
-    /* 1. candidates, K shrunk for the budget and restored after */
-    if (K != K0) DL2O_TRY(dl2o_initializer_set_candidates(init, K));
-    st = dl2o_initializer_propose(init, p.n, counted, &c, theta, p.lb, p.ub, p.cand, p.fc,
-                                  &p.count, NULL);
-    dl2o_initializer_set_candidates(init, K0);
-    if (st != DL2O_OK) goto out;
-    memcpy(xbest, p.cand, p.n * sizeof *xbest);
-    double fbest = p.fc[0];
-    spread(&p);
-    unsigned nsel = pick_starts(&p, set.distinct, set.starts, sel);
-
-    /* 2. the local runs, on a copy of `local` whose objective is counted */
+    double fbest = HUGE_VAL;
+    int batch = 0;
+    unsigned drawn = 0, K_drawn = 0; /* batches and candidates proposed */
     if (!(run = nlopt_copy(local))) {
         st = DL2O_FAIL(DL2O_ENOMEM, "dl2o_nlopt_multistart: nlopt_copy failed (out of memory)");
         goto out;
@@ -299,35 +291,62 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
                        nlopt_get_errmsg(run) ? nlopt_get_errmsg(run) : "no message");
         goto out;
     }
-    for (unsigned r = 0; r < nsel && !c.forced; r++) {
-        long left = B > 0 ? B - c.evals : 0;
-        if (B > 0 && left <= 0) break;
-        long alloc = B > 0 ? left / (long)(nsel - r) : 0;
-        if (B > 0 && alloc < 1) alloc = 1;
-        if (set.run_maxeval > 0 && (alloc == 0 || alloc > set.run_maxeval)) alloc = set.run_maxeval;
-        memcpy(xr, p.cand + (size_t)sel[r] * p.n, p.n * sizeof *xr);
-        step_at(&p, xr);
-        nlopt_set_maxeval(run, (int)alloc);
-        DL2O_TRY(set_step(run, p.step, "dl2o_nlopt_multistart"));
-        double fr = HUGE_VAL;
-        nlopt_result rr = nlopt_optimize(run, xr, &fr);
-        runs++;
-        if (c.capped && !c.forced) rr = NLOPT_MAXEVAL_REACHED; /* our own safety stop */
-        int usable = rr > 0 || rr == NLOPT_ROUNDOFF_LIMITED || rr == NLOPT_FORCED_STOP;
-        if (!usable) {
-            nfail++, fail_res = rr;
-            const char *em = nlopt_get_errmsg(run);
-            snprintf(fail_msg, sizeof fail_msg, "%s", em ? em : "");
-            continue;
-        }
-        last_res = rr;
-        if (isfinite(fr) && inside(&p, xr) && (fr < fbest || (fr == fbest && best_run < 0))) {
-            fbest = fr, best_run = (int)r, best_res = rr;
-            memcpy(xbest, xr, p.n * sizeof *xbest);
-        }
-        if (rr == NLOPT_STOPVAL_REACHED) {
-            stopval = 1;
+    /* starts = 0 repeats 1-2 with fresh candidates until the budget is spent */
+    for (;; batch++) {
+        /* 1. candidates, K shrunk for what is left of the budget, restored after */
+        if (batch > 0 && (set.starts > 0 || c.forced || stopval || nfail == (int)runs ||
+                          B - c.evals <= (long)p.P + 1))
             break;
+        DL2O_TRY(budget_K(init, B > 0 ? B - c.evals : 0, &K));
+        if (K != K0) DL2O_TRY(dl2o_initializer_set_candidates(init, K));
+        st = dl2o_initializer_propose(init, p.n, counted, &c, theta, p.lb, p.ub, p.cand, p.fc,
+                                      &p.count, NULL);
+        dl2o_initializer_set_candidates(init, K0);
+        if (st != DL2O_OK) {
+            if (batch == 0) goto out;
+            st = DL2O_OK; /* a later batch failing keeps the results so far */
+            break;
+        }
+        drawn++, K_drawn += K;
+        if (p.fc[0] < fbest) {
+            fbest = p.fc[0];
+            memcpy(xbest, p.cand, p.n * sizeof *xbest);
+        }
+        spread(&p);
+        unsigned nsel = pick_starts(&p, set.distinct, set.starts ? set.starts : p.count, sel);
+
+        /* 2. the local runs, on a copy of `local` whose objective is counted */
+        for (unsigned r = 0; r < nsel && !c.forced; r++) {
+            long left = B > 0 ? B - c.evals : 0;
+            if (B > 0 && left <= 0) break;
+            /* fixed starts share the budget; open-ended ones take what is left */
+            long alloc = B > 0 ? (set.starts ? left / (long)(nsel - r) : left) : 0;
+            if (B > 0 && alloc < 1) alloc = 1;
+            if (set.run_maxeval > 0 && (alloc == 0 || alloc > set.run_maxeval)) alloc = set.run_maxeval;
+            memcpy(xr, p.cand + (size_t)sel[r] * p.n, p.n * sizeof *xr);
+            step_at(&p, xr);
+            nlopt_set_maxeval(run, (int)alloc);
+            DL2O_TRY(set_step(run, p.step, "dl2o_nlopt_multistart"));
+            double fr = HUGE_VAL;
+            nlopt_result rr = nlopt_optimize(run, xr, &fr);
+            runs++;
+            if (c.capped && !c.forced) rr = NLOPT_MAXEVAL_REACHED; /* our own safety stop */
+            int usable = rr > 0 || rr == NLOPT_ROUNDOFF_LIMITED || rr == NLOPT_FORCED_STOP;
+            if (!usable) {
+                nfail++, fail_res = rr;
+                const char *em = nlopt_get_errmsg(run);
+                snprintf(fail_msg, sizeof fail_msg, "%s", em ? em : "");
+                continue;
+            }
+            last_res = rr;
+            if (isfinite(fr) && inside(&p, xr) && (fr < fbest || (fr == fbest && best_run < 0))) {
+                fbest = fr, best_run = (int)runs - 1, best_res = rr;
+                memcpy(xbest, xr, p.n * sizeof *xbest);
+            }
+            if (rr == NLOPT_STOPVAL_REACHED) {
+                stopval = 1;
+                break;
+            }
         }
     }
 
@@ -339,7 +358,7 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
                        : runs > (unsigned)nfail ? last_res
                        : runs ? fail_res : NLOPT_MAXEVAL_REACHED;
     if (report)
-        *report = (dl2o_nlopt_report){res, (int)c.evals, p.P, K, runs, best_run};
+        *report = (dl2o_nlopt_report){res, (int)c.evals, p.P * drawn, K_drawn, runs, best_run};
     if (runs > 0 && nfail == (int)runs && !c.forced) {
         st = DL2O_FAIL(DL2O_ESOLVER, "dl2o_nlopt_multistart: every local run failed (%s: %s); "
                        "check the algorithm and settings of `local` with a plain nlopt_optimize",

@@ -946,13 +946,13 @@ static void row_k_zero(void)
     CHECK_ERR(dl2o_initializer_set_candidates(pm, 0xFFFFFFFFu), DL2O_EINVAL, "out of range");
     CHECK(dl2o_initializer_get_candidates(pm) == 12);
     CHECK(contains(dl2o_initializer_errmsg(pm), "out of range"));
-    /* Bridge counterparts: starts = 0. */
+    /* Bridge counterparts: starts = 0 with no budget (open-ended needs one). */
     obj o;
     obj_init(&o, OBJ_OK);
     nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, 2);
     double x[2] = {SENTINEL, SENTINEL}, minf = SENTINEL;
     CHECK_ERR(dl2o_nlopt_multistart(opt, pm, obj_f, &o, NULL, 0, x, &minf, NULL), DL2O_EINVAL,
-              "starts must be >= 1");
+              "starts = 0 (run until the budget is spent) needs a budget");
     nlopt_destroy(opt);
     gsl_multimin_function_fdf F = {gsl_f, gsl_df, gsl_fdf, 2, &o};
     gsl_vector *xv = gsl_vector_alloc(2);

@@ -75,10 +75,17 @@ dl2o_status dl2o_nlopt_warmstart(nlopt_opt opt, dl2o_initializer *init, nlopt_fu
  *               the probes leave, and the runs share the rest: each gets the
  *               remaining budget divided by the runs still to go, so what a
  *               run leaves unused passes to the next.
- *   starts      local runs, >= 1, from the best distinct candidates: each
- *               start differs from every earlier one by more than
+ *   starts      local runs from the best distinct candidates: each start
+ *               differs from every earlier one of its batch by more than
  *               DL2O_NLOPT_DISTINCT times the box width in some coordinate.
  *               Fewer distinct candidates mean fewer runs.
+ *               0: open-ended, like random restarts, and only with a budget
+ *               (maxeval > 0, else DL2O_EINVAL): runs start from every
+ *               distinct candidate in turn, each may use all that is left
+ *               (cap it with dl2o_nlopt_settings.run_maxeval), and when a
+ *               batch is used up a fresh batch is drawn (its probes and
+ *               candidates charged again) until fewer than probes + 2
+ *               evaluations remain.
  *   x, minf     out: the best point found and f there.
  *   evals_used  out, may be NULL: the true total of evaluations of f.
  *
@@ -102,7 +109,7 @@ dl2o_status dl2o_nlopt_multistart(nlopt_opt local, dl2o_initializer *init, nlopt
                                   double *x, double *minf, int *evals_used);
 
 typedef struct dl2o_nlopt_settings {
-    unsigned starts;      /* local runs, >= 1 (4) */
+    unsigned starts;      /* local runs; 0: until the budget is spent (4) */
     int run_maxeval;      /* cap on each run besides the shared budget; 0: none (0) */
     double distinct;      /* distinctness threshold in (0, 1) of the box width;
                              0: DL2O_NLOPT_DISTINCT */
@@ -111,8 +118,8 @@ typedef struct dl2o_nlopt_settings {
 typedef struct dl2o_nlopt_report {
     nlopt_result result;     /* see "Result mapping" */
     int evals;               /* total evaluations of f */
-    unsigned guidance_evals; /* of which probes */
-    unsigned candidates;     /* of which candidates: K as drawn, after any shrink */
+    unsigned guidance_evals; /* of which probes, over every batch */
+    unsigned candidates;     /* of which candidates, over every batch, K after any shrink */
     unsigned runs;           /* local runs started */
     int best_run;            /* run (0-based) that gave x; -1: x is a candidate */
 } dl2o_nlopt_report;

@@ -41,29 +41,47 @@ static double start_coordinate(const dl2o_family *fam, int j, int r, dl2o_rng *r
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
+nlopt_opt dl2o_local_create(const dl2o_family *fam, nlopt_func f, void *data, int maxeval)
+{
+    nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, (unsigned)fam->n);
+    if (!opt) return NULL;
+    nlopt_set_lower_bounds(opt, fam->lower);
+    nlopt_set_upper_bounds(opt, fam->upper);
+    nlopt_set_min_objective(opt, f, data);
+    nlopt_set_maxeval(opt, maxeval);
+    nlopt_set_ftol_rel(opt, 1e-12);
+    nlopt_set_xtol_rel(opt, 1e-10);
+    return opt;
+}
+
+double dl2o_local_run(nlopt_opt opt, const dl2o_family *fam, const double *theta, double *x)
+{
+    double f = NAN;
+    nlopt_result res = nlopt_optimize(opt, x, &f);
+    if (res == NLOPT_INVALID_ARGS || res == NLOPT_OUT_OF_MEMORY) return NAN;
+    if (res > 0 || res == NLOPT_ROUNDOFF_LIMITED) return f;
+    /* NLOPT_FAILURE: the line search could not improve, typically because the
+     * start was a minimum already (seen on rastrigin-2: the best cell's
+     * minimum was dropped this way). x is a point it visited; score it. */
+    for (int j = 0; j < fam->n; j++)
+        if (!(x[j] >= fam->lower[j] && x[j] <= fam->upper[j])) return NAN;
+    return dl2o_family_eval(fam, theta, x, NULL);
+}
+
 double dl2o_local_best(const dl2o_family *fam, const double *theta, uint64_t seed, uint64_t index,
                        int restarts, int local_maxeval, double *x, long *evals)
 {
     int n = fam->n;
-    double best = NAN, fx;
+    double best = NAN;
     double *xs = malloc((size_t)n * sizeof *xs);
-    nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, (unsigned)n);
     counted c = {{fam, theta}, 0};
+    nlopt_opt opt = dl2o_local_create(fam, counted_objective, &c, local_maxeval);
     if (!xs || !opt) goto out;
-    nlopt_set_lower_bounds(opt, fam->lower);
-    nlopt_set_upper_bounds(opt, fam->upper);
-    nlopt_set_min_objective(opt, counted_objective, &c);
-    nlopt_set_maxeval(opt, local_maxeval);
-    nlopt_set_ftol_rel(opt, 1e-12);
-    nlopt_set_xtol_rel(opt, 1e-10);
     dl2o_rng rng;
     dl2o_rng_init(&rng, seed, DL2O_STREAM_STARTS, index);
     for (int r = 0; r < restarts; r++) {
         for (int j = 0; j < n; j++) xs[j] = start_coordinate(fam, j, r, &rng);
-        fx = NAN;
-        nlopt_result res = nlopt_optimize(opt, xs, &fx);
-        /* Roundoff-limited and maxeval stops still leave a usable point. */
-        if (res < 0 && res != NLOPT_ROUNDOFF_LIMITED) continue;
+        double fx = dl2o_local_run(opt, fam, theta, xs);
         if (isfinite(fx) && (!isfinite(best) || fx < best)) {
             best = fx;
             memcpy(x, xs, (size_t)n * sizeof *x);

@@ -96,7 +96,7 @@ double dl2o_reference_optimum(const dl2o_family *fam, const double *theta, uint6
             if (!(x[j] >= fam->lower[j] && x[j] <= fam->upper[j])) return NAN;
         return dl2o_family_eval(fam, theta, x, NULL);
     }
-    case DL2O_FAMILY_RASTRIGIN:
+    case DL2O_FAMILY_RASTRIGIN: return dl2o_rastrigin_fstar(fam, theta, seed, index, starts, x);
     case DL2O_FAMILY_CUSTOM: break;
     }
     return dl2o_local_best(fam, theta, seed, index, starts, 1000, x, NULL);

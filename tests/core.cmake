@@ -22,3 +22,10 @@ foreach(fam ${DL2O_STANDARD_FAMILIES})
   list(APPEND DL2O_CORE_TESTS family.${fam})
 endforeach()
 set_tests_properties(${DL2O_CORE_TESTS} PROPERTIES LABELS "core" TIMEOUT 60)
+
+# Best-known optima used by dl2o bench (plugin/reference.c).
+dl2o_test_exe(test_reference test_reference.c)
+foreach(fam ${DL2O_STANDARD_FAMILIES})
+  add_test(NAME reference.${fam} COMMAND test_reference ${fam})
+  set_tests_properties(reference.${fam} PROPERTIES LABELS "core" TIMEOUT 120)
+endforeach()

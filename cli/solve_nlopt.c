@@ -53,21 +53,27 @@ static int warmstart(cli_session *s, nlopt_opt opt, const cli_solve_opts *o, tal
         if (K > half) K = half ? half : 1;
         dl2o_initializer_set_candidates(s->init, K);
     }
-    dl2o_status st = dl2o_nlopt_warmstart(opt, s->init, tallied, t, t->inst.theta, t->xbest);
+    /* x is the bridge's own output: t->xbest is the best point evaluated,
+     * which may be a probe rather than the start the bridge picks. */
+    double *x = malloc(s->n * sizeof *x), minf;
+    if (!x) {
+        dl2o_initializer_set_candidates(s->init, K0);
+        fprintf(stderr, "dl2o solve: out of memory\n");
+        return -1;
+    }
+    dl2o_status st = dl2o_nlopt_warmstart(opt, s->init, tallied, t, t->inst.theta, x);
     dl2o_initializer_set_candidates(s->init, K0);
     if (st != DL2O_OK) {
+        free(x);
         fprintf(stderr, "dl2o solve: instance %zu: warm start: %s\n", i, dl2o_last_error());
         return -1;
     }
     int rest = o->maxeval ? (int)(o->maxeval - t->evals) : RUN_CAP;
-    if (rest <= 0) return 0;
-    nlopt_set_maxeval(opt, rest);
-    double *x = malloc(s->n * sizeof *x), minf;
-    if (!x) {
-        fprintf(stderr, "dl2o solve: out of memory\n");
-        return -1;
+    if (rest <= 0) {
+        free(x);
+        return 0;
     }
-    memcpy(x, t->xbest, s->n * sizeof *x);
+    nlopt_set_maxeval(opt, rest);
     t->opt = opt;
     nlopt_result r = nlopt_optimize(opt, x, &minf);
     t->opt = NULL;

@@ -40,6 +40,11 @@ int dl2o_cmd_info(int argc, char **argv)
         printf("guidance         probe: %d probe points, %d guidance values\n", m.dims.n_probes, m.dim_g);
     else
         printf("guidance         theta: %d guidance values\n", m.dim_g);
+    if (m.dims.anchor_maxeval > 0)
+        printf("anchor           LD_LBFGS from the box centre, at most %d evaluations; candidates "
+               "are steps from its end\n", m.dims.anchor_maxeval);
+    else
+        printf("anchor           none\n");
     printf("schedule         %s, T = %d, beta %.4g .. %.4g, alpha_bar_T = %.3g\n",
            dl2o_schedule_kind_name(m.sched.kind), m.sched.T, m.sched.beta_start, m.sched.beta_end,
            m.sched.alpha_bar[m.sched.T - 1]);

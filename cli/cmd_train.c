@@ -17,7 +17,7 @@
 #include "schedule.h"
 
 static const char USAGE[] =
-    "--family NAME [--instances N] [--steps N] [--guidance theta|probe] [--seed S] "
+    "--family NAME [--instances N] [--steps N] [--guidance theta|probe] [--anchor-maxeval N] [--seed S] "
     "[--device auto|cpu] [--checkpoint FILE] [--resume] --out FILE.h5\n\n"
     "Ctrl-C (SIGINT) or SIGTERM saves the run's state to the checkpoint\n"
     "(<out>.ckpt.h5) and exits with status 130 or 143; the same command plus\n"
@@ -93,6 +93,10 @@ int dl2o_cmd_train(int argc, char **argv)
         {"restarts", CLI_UINT, &c.restarts, "local LD_LBFGS runs per instance (8)"},
         {"local-maxeval", CLI_UINT, &c.local_maxeval, "evaluations per local run (300)"},
         {"probes", CLI_UINT, &c.probes, "probe points, probe guidance (16)"},
+        {"anchor-maxeval", CLI_UINT, &c.anchor_maxeval, "anchor: condition on, and sample steps "
+                                                         "from, the end of an LD_LBFGS run of at "
+                                                         "most this many evaluations from the "
+                                                         "box centre; 0: no anchor (0)"},
         {"width", CLI_UINT, &c.width, "denoiser width (128)"},
         {"blocks", CLI_UINT, &c.blocks, "denoiser residual blocks (3)"},
         {"oracle-width", CLI_UINT, &c.oracle_width, "oracle width (128)"},
@@ -103,6 +107,11 @@ int dl2o_cmd_train(int argc, char **argv)
         {"lr", CLI_DOUBLE, &c.lr, "Adam learning rate (0.002)"},
         {"lambda-f", CLI_DOUBLE, &c.lambda_f, "weight of the objective term (0.05)"},
         {"lambda-oracle-f", CLI_DOUBLE, &c.lambda_oracle_f, "oracle objective weight (0.05)"},
+        {"rounds", CLI_UINT, &c.rounds, "self-improving data rounds: sample from the model, "
+                                        "polish, keep better labels, train on (0)"},
+        {"round-candidates", CLI_UINT, &c.round_candidates, "candidates per instance and round (32)"},
+        {"round-polish", CLI_UINT, &c.round_polish, "of which polished by LD_LBFGS (2)"},
+        {"round-steps", CLI_UINT, &c.round_steps, "Adam steps after each round (0: steps / 2)"},
         {"threads", CLI_UINT, &threads, "data-generation threads (0: all cores)"},
         {"checkpoint", CLI_STR, &checkpoint, "state saved on SIGINT/SIGTERM (<out>.ckpt.h5)"},
         {"resume", CLI_FLAG, &resume, "continue the interrupted run (same options)"},
@@ -177,8 +186,9 @@ int dl2o_cmd_train(int argc, char **argv)
     }
     if (st != DL2O_OK) return cli_fail("train", "training failed", st);
     if (!quiet)
-        fprintf(stderr, "wrote %s (data %.1fs%s, mean f %.4g; training %.1fs%s; loss eps %.4f)\n",
+        fprintf(stderr, "wrote %s (data %.1fs%s, mean f %.4g%s; training %.1fs%s; loss eps %.4f)\n",
                 out, rep.data_seconds, rep.data_reused ? ", reused" : "", rep.data_mean_f,
-                rep.train_seconds, rep.resumed_from ? ", resumed" : "", rep.final_loss_eps);
+                c.rounds ? " before the rounds" : "", rep.train_seconds,
+                rep.resumed_from ? ", resumed" : "", rep.final_loss_eps);
     return 0;
 }

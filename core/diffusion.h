@@ -25,6 +25,8 @@ typedef struct dl2o_train_data {
     int N;
     const float *x;          /* (N, n) normalized solutions */
     const float *g;          /* (N, G) normalized guidance */
+    const double *origin;    /* (N, n) what x is relative to (anchors), or NULL:
+                                a point is origin + x_mean + x_std * x */
     const double *theta;     /* (N, p) for the objective terms */
     const dl2o_family *family;
 } dl2o_train_data;

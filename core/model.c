@@ -18,7 +18,8 @@ int dl2o_guidance_parse(const char *name, dl2o_guidance *g)
 
 int dl2o_model_dim_g(const dl2o_model_dims *d)
 {
-    return d->guidance == DL2O_GUIDANCE_PROBE ? d->n_probes * (1 + d->dim_x) : d->dim_theta;
+    int g = d->guidance == DL2O_GUIDANCE_PROBE ? d->n_probes * (1 + d->dim_x) : d->dim_theta;
+    return d->anchor_maxeval > 0 ? g + d->dim_x + 1 : g;
 }
 
 /* Limits keep every product below well under INT_MAX, which the GEMM sizes use. */
@@ -41,6 +42,9 @@ static dl2o_status check_dims(const dl2o_model_dims *d)
                          d->n_probes);
     if (d->guidance == DL2O_GUIDANCE_THETA && d->n_probes != 0)
         return DL2O_FAIL(DL2O_EINVAL, "theta guidance takes no probes, got %d", d->n_probes);
+    if (d->anchor_maxeval < 0 || d->anchor_maxeval > DL2O_ANCHOR_MAXEVAL_MAX)
+        return DL2O_FAIL(DL2O_EINVAL, "anchor_maxeval = %d is out of range 0..%d", d->anchor_maxeval,
+                         DL2O_ANCHOR_MAXEVAL_MAX);
     if (dl2o_model_dim_g(d) > DIM_MAX)
         return DL2O_FAIL(DL2O_EINVAL, "guidance width %d is over %d; use fewer probes",
                          dl2o_model_dim_g(d), DIM_MAX);

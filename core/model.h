@@ -8,6 +8,10 @@
  *   theta: g = theta, G = dim_theta.
  *   probe: for each of P probe points p_j: slog f(p_j), slog grad f(p_j)
  *          (n values), G = P (1 + n), slog(v) = sign(v) log(1 + |v|).
+ *   anchor (with either mode, when anchor_maxeval > 0): the end point a of
+ *          a short local run from the box centre and slog f(a) follow,
+ *          G += n + 1, and x is modelled as the offset x - a: a point is
+ *          a + x_mean + x_std * xn (plugin/guidance.h).
  */
 #ifndef DL2O_MODEL_H
 #define DL2O_MODEL_H
@@ -16,7 +20,20 @@
 #include "mlp.h"
 #include "schedule.h"
 
-#define DL2O_FORMAT_VERSION 1
+/* The newest weight-file version this library reads and writes; files
+ * without an anchor are written as version 1, which older readers read. */
+#define DL2O_FORMAT_VERSION 2
+#define DL2O_ANCHOR_MAXEVAL_MAX 1000000
+
+/* Samplers clip each x0 estimate to the box and to this many training
+ * standard deviations around the training mean (propose() and the data
+ * rounds). At t = T the cosine schedule leaves sqrt(alpha_bar) ~ 5e-4, so
+ * x0 = (x_t - sb eps) / sa multiplies the denoiser's error by ~2000; clipped
+ * only to the box, those estimates carried the first DDIM steps far off:
+ * single samples scored f ~ 100 on rastrigin-10, whose data average 25. At 3
+ * they score ~30, and the multistart's gap at 200 evaluations fell from 13.8
+ * to 3.2 (2 to 4 gave much the same; docs/BENCHMARKS.md). */
+#define DL2O_X0_CLIP_STD 3.0
 #define DL2O_NAME_MAX 64
 
 typedef struct dl2o_model_dims {
@@ -29,6 +46,7 @@ typedef struct dl2o_model_dims {
     dl2o_schedule_kind schedule;
     int T;
     double beta_start, beta_end; /* linear schedule only; 0, 0: default */
+    int anchor_maxeval;       /* > 0: anchored (see above), the local run's budget; 0: none */
 } dl2o_model_dims;
 
 typedef struct dl2o_model {

@@ -135,6 +135,7 @@ out:
 /* Objective term for rows x_n (host, (B, n) normalized) with per-row loss
  * weights w: writes d = w(r) * dx/dxn * grad f(x) into d (host, (B, n)),
  * zero where the box clamp cut, and adds sum_r w(r) f(x_r) to *loss.
+ * Rows are relative to data->origin when it is set (anchored models).
  * Returns the plain mean of f over the rows with finite f. */
 static double objective_term(dl2o_trainer *tr, const dl2o_train_data *data,
                              const dl2o_train_batch *b, const float *xn, const double *w,
@@ -146,8 +147,9 @@ static double objective_term(dl2o_trainer *tr, const dl2o_train_data *data,
     int cnt = 0;
     for (int r = 0; r < tr->B; r++) {
         float *dr = d + (size_t)r * n;
+        const double *o = data->origin ? data->origin + (size_t)b->idx[r] * n : NULL;
         for (int j = 0; j < n; j++) {
-            double x = m->x_mean[j] + m->x_std[j] * xn[(size_t)r * n + j];
+            double x = (o ? o[j] : 0.0) + m->x_mean[j] + m->x_std[j] * xn[(size_t)r * n + j];
             tr->h_x[j] = x < m->lower[j] ? m->lower[j] : (x > m->upper[j] ? m->upper[j] : x);
         }
         const double *theta = data->theta + (size_t)b->idx[r] * p;
@@ -159,7 +161,7 @@ static double objective_term(dl2o_trainer *tr, const dl2o_train_data *data,
         sum += f, cnt++;
         *loss += w[r] * f;
         for (int j = 0; j < n; j++) {
-            double x = m->x_mean[j] + m->x_std[j] * xn[(size_t)r * n + j];
+            double x = (o ? o[j] : 0.0) + m->x_mean[j] + m->x_std[j] * xn[(size_t)r * n + j];
             int clamped = x < m->lower[j] || x > m->upper[j];
             dr[j] = clamped ? 0.0f : (float)(w[r] * tr->h_grad[j] * m->x_std[j]);
         }

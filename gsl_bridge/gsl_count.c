@@ -183,10 +183,8 @@ static double adapter(unsigned n, const double *x, double *grad, void *data)
 size_t gslb_propose_cost(const gslb_ctx *c, const dl2o_initializer *init, unsigned K)
 {
     size_t per_probe = c->ufdf ? 1 : 1 + c->n;
-    size_t probes = dl2o_initializer_guidance(init) == DL2O_GUIDANCE_PROBE
-                        ? dl2o_initializer_guidance_evals(init)
-                        : 0;
-    return probes * per_probe + K;
+    /* probes and anchor-run steps each want a gradient */
+    return (size_t)dl2o_initializer_guidance_evals(init) * per_probe + K;
 }
 
 void gslb_cands_free(gslb_cands *cd)

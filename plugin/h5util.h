@@ -115,6 +115,10 @@ int dl2o_h5_string_checked(const dl2o_h5_reader *r, const char *name);
 /* Checks the `format` string attribute against `format` and the
  * `format_version` integer attribute against `version`. */
 dl2o_status dl2o_h5_check_format(dl2o_h5_reader *r, const char *format, int version);
+/* The same for a reader of versions oldest..newest; *version (may be NULL)
+ * gets the file's. */
+dl2o_status dl2o_h5_check_format_range(dl2o_h5_reader *r, const char *format, int oldest,
+                                       int newest, int *version);
 
 /* An integer attribute (any integer type in the file) within [lo, hi]. */
 dl2o_status dl2o_h5_attr_int(dl2o_h5_reader *r, const char *name, long long lo, long long hi,

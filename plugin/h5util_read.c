@@ -294,6 +294,12 @@ dl2o_status dl2o_h5_attr_strbuf(dl2o_h5_reader *r, const char *name, char *buf, 
 
 dl2o_status dl2o_h5_check_format(dl2o_h5_reader *r, const char *format, int version)
 {
+    return dl2o_h5_check_format_range(r, format, version, version, NULL);
+}
+
+dl2o_status dl2o_h5_check_format_range(dl2o_h5_reader *r, const char *format, int oldest,
+                                       int newest, int *version)
+{
     dl2o_status st = DL2O_OK;
     char *fmt = NULL;
     int v = 0;
@@ -309,14 +315,20 @@ dl2o_status dl2o_h5_check_format(dl2o_h5_reader *r, const char *format, int vers
         goto out;
     }
     DL2O_TRY(dl2o_h5_attr_int(r, "format_version", INT_MIN, INT_MAX, &v));
-    if (v != version)
+    if (v < oldest || v > newest) {
+        char which[48];
+        if (oldest == newest) snprintf(which, sizeof which, "version %d only", newest);
+        else snprintf(which, sizeof which, "versions %d to %d", oldest, newest);
         st = DL2O_FAIL(DL2O_EFORMAT,
                        "%s: %s format_version %d is not supported; this library (dl2o %s) reads "
-                       "version %d only; %s%s",
-                       r->path, format, v, DL2O_VERSION, version,
-                       v > version ? "the file is newer: upgrade dl2o to read it, or "
-                                   : "the file is damaged, ",
+                       "%s; %s%s",
+                       r->path, format, v, DL2O_VERSION, which,
+                       v > newest ? "the file is newer: upgrade dl2o to read it, or "
+                                  : "the file is damaged, ",
                        r->remedy);
+    } else if (version) {
+        *version = v;
+    }
 out:
     free(fmt);
     return st;

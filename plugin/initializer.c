@@ -29,6 +29,8 @@ struct dl2o_initializer {
 
 #define K_MAX (1u << 20)
 
+
+
 /* Records the failure in the handle too, and returns it. */
 static dl2o_status keep(dl2o_initializer *init, dl2o_status st)
 {
@@ -178,7 +180,14 @@ const double *dl2o_initializer_lower(const dl2o_initializer *i) { return i ? i->
 const double *dl2o_initializer_upper(const dl2o_initializer *i) { return i ? i->model.upper : NULL; }
 unsigned dl2o_initializer_guidance_evals(const dl2o_initializer *i)
 {
-    return i && i->model.dims.guidance == DL2O_GUIDANCE_PROBE ? (unsigned)i->model.dims.n_probes : 0;
+    if (!i) return 0;
+    const dl2o_model_dims *d = &i->model.dims;
+    return (d->guidance == DL2O_GUIDANCE_PROBE ? (unsigned)d->n_probes : 0) +
+           (unsigned)d->anchor_maxeval;
+}
+unsigned dl2o_initializer_anchor_evals(const dl2o_initializer *i)
+{
+    return i ? (unsigned)i->model.dims.anchor_maxeval : 0;
 }
 
 static void sort_by_f(int *order, int cnt, const double *fv)
@@ -231,13 +240,6 @@ static dl2o_status propose(dl2o_initializer *init, unsigned n, dl2o_func f, void
     if ((st = ensure_scratch(init, K)) != DL2O_OK) return st;
 
     int G = m->dim_g;
-    unsigned used = 0;
-    if ((st = dl2o_guidance_encode(m, f, f_data, theta, init->graw, init->scratch, &used)) != DL2O_OK)
-        return st;
-    dl2o_guidance_normalize(m, init->graw, init->gn);
-    for (unsigned r = 1; r < K; r++)
-        memcpy(init->gn + (size_t)r * G, init->gn, (size_t)G * sizeof(float));
-
     /* Clamp box: the model's box cut by the caller's bounds; where they do
      * not overlap, the caller's bounds win. */
     double *clo = init->clo, *chi = init->chi;
@@ -246,8 +248,21 @@ static dl2o_status propose(dl2o_initializer *init, unsigned n, dl2o_func f, void
         double a = fmax(m->lower[j], l), b = fmin(m->upper[j], u);
         if (a > b) a = l, b = u;
         clo[j] = a, chi[j] = b;
-        init->lo[j] = (float)((a - m->x_mean[j]) / m->x_std[j]);
-        init->hi[j] = (float)((b - m->x_mean[j]) / m->x_std[j]);
+    }
+    dl2o_guidance_info gi;
+    if ((st = dl2o_guidance_encode(m, f, f_data, theta, clo, chi, init->graw, init->scratch, &gi)) !=
+        DL2O_OK)
+        return st;
+    unsigned used = gi.evals;
+    dl2o_guidance_normalize(m, init->graw, init->gn);
+    for (unsigned r = 1; r < K; r++)
+        memcpy(init->gn + (size_t)r * G, init->gn, (size_t)G * sizeof(float));
+    /* Anchored models describe offsets from the anchor: (n), else NULL. */
+    const double *anchor = dl2o_guidance_anchor(m, init->graw);
+    for (unsigned j = 0; j < n; j++) {
+        double origin = m->x_mean[j] + (anchor ? anchor[j] : 0.0);
+        init->lo[j] = (float)fmax((clo[j] - origin) / m->x_std[j], -DL2O_X0_CLIP_STD);
+        init->hi[j] = (float)fmin((chi[j] - origin) / m->x_std[j], DL2O_X0_CLIP_STD);
     }
     st = dl2o_sample(init->ws, (int)K, init->gn, init->lo, init->hi, init->sampler,
                      (int)init->steps, NULL, init->seed, init->calls++, init->xn);
@@ -259,13 +274,19 @@ static dl2o_status propose(dl2o_initializer *init, unsigned n, dl2o_func f, void
     int cnt = 0;
     for (unsigned r = 0; r < K; r++) {
         double *xr = init->xd + (size_t)r * n;
-        for (unsigned j = 0; j < n; j++) {
-            double v = m->x_mean[j] + m->x_std[j] * init->xn[(size_t)r * n + j];
-            xr[j] = v < clo[j] ? clo[j] : (v > chi[j] ? chi[j] : v);
-            if (!isfinite(xr[j])) xr[j] = isfinite(clo[j]) ? clo[j] : 0.0;
+        if (anchor && r == 0) { /* the anchor itself is the first candidate; f is known */
+            memcpy(xr, anchor, n * sizeof *xr);
+            init->fv[r] = gi.f_anchor;
+        } else {
+            for (unsigned j = 0; j < n; j++) {
+                double v = m->x_mean[j] + (anchor ? anchor[j] : 0.0) +
+                           m->x_std[j] * init->xn[(size_t)r * n + j];
+                xr[j] = v < clo[j] ? clo[j] : (v > chi[j] ? chi[j] : v);
+                if (!isfinite(xr[j])) xr[j] = isfinite(clo[j]) ? clo[j] : 0.0;
+            }
+            init->fv[r] = f(n, xr, NULL, f_data);
+            used++;
         }
-        init->fv[r] = f(n, xr, NULL, f_data);
-        used++;
         if (isfinite(init->fv[r])) init->order[cnt++] = (int)r;
     }
     if (evals) *evals = used;

@@ -1,4 +1,6 @@
-/* model_io.c — weight files, "dl2o-weights" version 1 (weights/FORMAT.md). */
+/* model_io.c — weight files, "dl2o-weights" versions 1 and 2
+ * (weights/FORMAT.md). Version 2 adds the anchor; a model without one is
+ * written as version 1, so readers that predate anchors still read it. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -170,7 +172,7 @@ static dl2o_status write_attrs(dl2o_h5_writer *w, const dl2o_model *m, double b0
             snprintf(created, sizeof created, "1970-01-01T00:00:00Z");
     }
     DL2O_TRY(dl2o_h5_write_attr_str(w, "format", FORMAT_NAME));
-    DL2O_TRY(dl2o_h5_write_attr_i32(w, "format_version", DL2O_FORMAT_VERSION));
+    DL2O_TRY(dl2o_h5_write_attr_i32(w, "format_version", d->anchor_maxeval > 0 ? 2 : 1));
     DL2O_TRY(dl2o_h5_write_attr_str(w, "library_version", m->library_version));
     DL2O_TRY(dl2o_h5_write_attr_str(w, "family", m->family));
     DL2O_TRY(dl2o_h5_write_attr_i32(w, "family_version", m->family_version));
@@ -178,6 +180,7 @@ static dl2o_status write_attrs(dl2o_h5_writer *w, const dl2o_model *m, double b0
     DL2O_TRY(dl2o_h5_write_attr_i32(w, "dim_theta", d->dim_theta));
     DL2O_TRY(dl2o_h5_write_attr_str(w, "guidance_mode", dl2o_guidance_name(d->guidance)));
     DL2O_TRY(dl2o_h5_write_attr_i32(w, "n_probes", d->n_probes));
+    if (d->anchor_maxeval > 0) DL2O_TRY(dl2o_h5_write_attr_i32(w, "anchor_maxeval", d->anchor_maxeval));
     DL2O_TRY(dl2o_h5_write_attr_str(w, "schedule_kind", dl2o_schedule_kind_name(d->schedule)));
     DL2O_TRY(dl2o_h5_write_attr_i32(w, "schedule_T", d->T));
     DL2O_TRY(dl2o_h5_write_attr_f64(w, "schedule_beta_start", b0));
@@ -258,7 +261,7 @@ typedef struct file_meta {
     char *training;
 } file_meta;
 
-static dl2o_status read_meta(dl2o_h5_reader *r, file_meta *fm)
+static dl2o_status read_meta(dl2o_h5_reader *r, int version, file_meta *fm)
 {
     dl2o_status st = DL2O_OK;
     dl2o_model_dims *d = &fm->dims;
@@ -279,6 +282,9 @@ static dl2o_status read_meta(dl2o_h5_reader *r, file_meta *fm)
         return DL2O_FAIL(DL2O_EFORMAT, "%s: n_probes = %d does not fit guidance_mode \"%s\" "
                          "(theta: 0, probe: 1 or more); %s",
                          r->path, d->n_probes, guidance, REMEDY);
+    /* Version 2 files are the anchored ones: the attribute is required there. */
+    if (version >= 2)
+        DL2O_TRY(dl2o_h5_attr_int(r, "anchor_maxeval", 1, DL2O_ANCHOR_MAXEVAL_MAX, &d->anchor_maxeval));
     DL2O_TRY(dl2o_h5_attr_strbuf(r, "schedule_kind", kind, sizeof kind));
     if (dl2o_schedule_kind_parse(kind, &d->schedule))
         return DL2O_FAIL(DL2O_EFORMAT, "%s: schedule_kind \"%s\" is unknown, expected \"cosine\" "
@@ -354,8 +360,9 @@ dl2o_status dl2o_model_load(const char *path, dl2o_model *m)
     if (!path || !path[0]) return DL2O_FAIL(DL2O_EINVAL, "dl2o_model_load: a path is required");
     dl2o_h5_quiet_begin(&q);
     DL2O_TRY(dl2o_h5_reader_open(&r, path, REMEDY));
-    DL2O_TRY(dl2o_h5_check_format(&r, FORMAT_NAME, DL2O_FORMAT_VERSION));
-    DL2O_TRY(read_meta(&r, &fm));
+    int version = 0;
+    DL2O_TRY(dl2o_h5_check_format_range(&r, FORMAT_NAME, 1, DL2O_FORMAT_VERSION, &version));
+    DL2O_TRY(read_meta(&r, version, &fm));
     DL2O_TRY(check_shapes(&r, &fm.dims));
     st = dl2o_model_init(m, &fm.dims);
     if (st == DL2O_ENOMEM) goto out;

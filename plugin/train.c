@@ -20,6 +20,7 @@
 #include "progress.h"
 #include "resume.h"
 #include "rng.h"
+#include "rounds.h"
 
 void dl2o_train_config_default(dl2o_train_config *c)
 {
@@ -42,6 +43,10 @@ void dl2o_train_config_default(dl2o_train_config *c)
     c->lr = 2e-3;
     c->lambda_f = 0.05;
     c->lambda_oracle_f = 0.05;
+    c->rounds = 0;
+    c->round_candidates = 32;
+    c->round_polish = 2;
+    c->round_steps = 0;
     c->seed = 1;
     c->device = DL2O_DEVICE_AUTO;
     c->progress = 0;
@@ -58,6 +63,16 @@ static dl2o_status check_config(const dl2o_train_config *c)
     if (!(c->lr > 0.0) || !isfinite(c->lr) || !(c->lambda_f >= 0.0) || !(c->lambda_oracle_f >= 0.0) ||
         !isfinite(c->lambda_f) || !isfinite(c->lambda_oracle_f))
         return DL2O_FAIL(DL2O_EINVAL, "lr must be > 0 and the lambdas >= 0, all finite");
+    if (c->rounds > 100 || (c->rounds && (c->round_candidates < 1 || c->round_candidates > 65536 ||
+                                          c->round_polish < 1 || c->round_polish > c->round_candidates)))
+        return DL2O_FAIL(DL2O_EINVAL, "rounds must be 0..100, round_candidates 1..65536 and "
+                         "round_polish 1..round_candidates");
+    if (c->rounds && c->resume)
+        return DL2O_FAIL(DL2O_EINVAL, "a run with data rounds cannot be resumed (its data changes "
+                         "as it trains); train it again without --resume");
+    if (c->anchor_maxeval > DL2O_ANCHOR_MAXEVAL_MAX)
+        return DL2O_FAIL(DL2O_EINVAL, "anchor_maxeval must be 0..%d, got %u", DL2O_ANCHOR_MAXEVAL_MAX,
+                         c->anchor_maxeval);
     return DL2O_OK;
 }
 
@@ -142,10 +157,10 @@ static dl2o_status build_guidance(const dl2o_family *fam, dl2o_model *m, const d
 #pragma omp for schedule(static)
         for (int i = 0; i < d->n; i++) {
             dl2o_instance inst = {fam, d->theta + (size_t)i * d->dim_theta};
-            unsigned ev;
+            dl2o_guidance_info gi;
             dl2o_status s = scratch ? dl2o_guidance_encode(m, dl2o_instance_objective, &inst,
-                                                           inst.theta, graw + (size_t)i * G,
-                                                           scratch, &ev)
+                                                           inst.theta, NULL, NULL,
+                                                           graw + (size_t)i * G, scratch, &gi)
                                     : DL2O_ENOMEM;
             if (s != DL2O_OK) {
 #pragma omp critical(dl2o_guidance)
@@ -159,12 +174,32 @@ static dl2o_status build_guidance(const dl2o_family *fam, dl2o_model *m, const d
     return DL2O_OK;
 }
 
-static double lr_at(const dl2o_train_config *c, unsigned step)
+/* Warm-up, then cosine decay to lr/10, over a phase of `steps` steps: the
+ * first training, and each data round's retraining. */
+static double lr_at(double lr, unsigned steps, unsigned step)
 {
-    unsigned warm = c->steps / 10 < 100 ? c->steps / 10 : 100;
-    if (step <= warm) return c->lr * step / (warm + 1);
-    double u = (double)(step - warm) / (double)(c->steps - warm + 1);
-    return c->lr * (0.1 + 0.9 * 0.5 * (1.0 + cos(3.141592653589793 * u)));
+    unsigned warm = steps / 10 < 100 ? steps / 10 : 100;
+    if (step <= warm) return lr * step / (warm + 1);
+    double u = (double)(step - warm) / (double)(steps - warm + 1);
+    return lr * (0.1 + 0.9 * 0.5 * (1.0 + cos(3.141592653589793 * u)));
+}
+
+static unsigned round_steps(const dl2o_train_config *c)
+{
+    return c->round_steps ? c->round_steps : (c->steps / 2 ? c->steps / 2 : 1);
+}
+
+/* The network's targets: (x - origin - x_mean) / x_std, origin the anchors
+ * or 0. */
+static void normalize_x(const dl2o_model *m, const dl2o_dataset *d, const double *origin, int N,
+                        float *xn)
+{
+    int n = m->dims.dim_x;
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < n; k++) {
+            size_t at = (size_t)i * n + k;
+            xn[at] = (float)((d->x[at] - (origin ? origin[at] : 0.0) - m->x_mean[k]) / m->x_std[k]);
+        }
 }
 
 /* Appends s to buf as a JSON string body. */
@@ -194,11 +229,15 @@ static char *training_record(const dl2o_train_config *c, const dl2o_train_report
              "\"lr\": %.6g, \"lambda_f\": %.6g, "
              "\"lambda_oracle_f\": %.6g, \"device\": \"%s\", \"data_reused\": %u, "
              "\"data_seconds\": %.3f, \"train_seconds\": %.3f, \"data_mean_f\": %.17g, "
-             "\"final_loss_eps\": %.6g, \"final_loss_f\": %.6g, \"final_loss_oracle\": %.6g}",
+             "\"final_loss_eps\": %.6g, \"final_loss_f\": %.6g, \"final_loss_oracle\": %.6g, "
+             "\"anchor_maxeval\": %u, \"rounds\": %u, \"round_candidates\": %u, "
+             "\"round_polish\": %u, \"round_steps\": %u, \"final_data_mean_f\": %.17g}",
              (unsigned long long)c->seed, N, c->restarts, c->local_maxeval, c->steps,
              r->steps_done, r->resumed_from, c->batch, c->lr, c->lambda_f, c->lambda_oracle_f,
              device, r->data_reused, r->data_seconds, r->train_seconds, r->data_mean_f,
-             r->final_loss_eps, r->final_loss_f, r->final_loss_oracle);
+             r->final_loss_eps, r->final_loss_f, r->final_loss_oracle, c->anchor_maxeval,
+             c->rounds, c->round_candidates, c->round_polish, c->rounds ? round_steps(c) : 0,
+             r->final_data_mean_f);
     return j;
 }
 
@@ -262,18 +301,51 @@ out:
 }
 
 /* Everything dl2o_train holds, released in one place. */
-typedef struct train_run {
+typedef struct train_run train_run;
+static dl2o_status data_round(train_run *r, const dl2o_train_config *c, const dl2o_family *fam,
+                              const dl2o_backend *be, unsigned k, int N, double *mean_f,
+                              dl2o_progress *prog);
+
+struct train_run {
     dl2o_dataset d;
     dl2o_model m, ckm; /* the model; the checkpoint's model when resuming */
     dl2o_train_state ck;
     dl2o_trainer *tr;
     dl2o_train_batch batch;
     double *graw;
+    double *origin; /* (N, n) anchors, then (N, n) offsets; anchored models only */
     float *xn, *gn;
     dl2o_loss_log log;
     FILE *loss_fp;
     char loss_tmp[4096];
-} train_run;
+};
+
+/* Round k: improve the labels with the current weights, then renormalize
+ * (with the first statistics, which the network has learned). */
+static dl2o_status data_round(train_run *r, const dl2o_train_config *c, const dl2o_family *fam,
+                              const dl2o_backend *be, unsigned k, int N, double *mean_f,
+                              dl2o_progress *prog)
+{
+    dl2o_status st = DL2O_OK;
+    dl2o_model *m = &r->m;
+    DL2O_TRY(dl2o_trainer_download(r->tr, m));
+    dl2o_round_setup s = {.candidates = c->round_candidates, .polish = c->round_polish,
+                          .local_maxeval = (int)c->local_maxeval,
+                          .seed = c->seed ^ (0x9E3779B97F4A7C15ull * k), .threads = (int)c->threads};
+    int improved = 0;
+    double before = *mean_f, t0 = dl2o_now();
+    DL2O_TRY(dl2o_round_improve(fam, m, be, r->gn, r->origin, &s, N, &r->d, &improved));
+    *mean_f = 0.0;
+    for (int i = 0; i < N; i++) *mean_f += r->d.f[i] / N;
+    normalize_x(m, &r->d, r->origin, N, r->xn);
+    if (prog->enabled) {
+        if (prog->tty) fputc('\n', stderr);
+        fprintf(stderr, "data round %u: %d of %d labels improved, mean f %.5g -> %.5g (%.1fs)\n", k,
+                improved, N, before, *mean_f, dl2o_now() - t0);
+    }
+out:
+    return st;
+}
 
 static void train_run_free(train_run *r)
 {
@@ -282,6 +354,7 @@ static void train_run_free(train_run *r)
     dl2o_train_batch_free(&r->batch);
     dl2o_trainer_free(r->tr);
     free(r->graw);
+    free(r->origin);
     free(r->xn);
     free(r->gn);
     free(r->log.rows);
@@ -350,7 +423,7 @@ dl2o_status dl2o_train(const dl2o_family *fam, const dl2o_train_config *c, const
         .n_probes = c->guidance == DL2O_GUIDANCE_PROBE ? (int)c->probes : 0,
         .width = (int)c->width, .blocks = (int)c->blocks, .oracle_width = (int)c->oracle_width,
         .oracle_blocks = (int)c->oracle_blocks, .time_embed = (int)c->time_embed,
-        .schedule = c->schedule, .T = (int)c->T};
+        .schedule = c->schedule, .T = (int)c->T, .anchor_maxeval = (int)c->anchor_maxeval};
     dl2o_run_config(fam, c, &dims, N, config, sizeof config);
     if (c->resume) DL2O_TRY(load_resume(c, config, &r->ckm, &r->ck));
     unsigned done = r->ck.step;
@@ -391,18 +464,35 @@ dl2o_status dl2o_train(const dl2o_family *fam, const dl2o_train_config *c, const
     }
     const dl2o_dataset *d = &r->d;
     DL2O_TRY(build_guidance(fam, m, d, (int)c->threads, r->graw));
+    /* What the model learns: the solutions, or their offsets from the anchors. */
+    double *target = d->x, *offsets = NULL;
+    if (m->dims.anchor_maxeval > 0) {
+        r->origin = dl2o_xcalloc((size_t)N * n, sizeof(double), "anchors");
+        offsets = dl2o_xcalloc((size_t)N * n, sizeof(double), "anchor offsets");
+        if (!r->origin || !offsets) {
+            free(offsets);
+            st = DL2O_ENOMEM;
+            goto out;
+        }
+        for (int i = 0; i < N; i++) {
+            const double *a = dl2o_guidance_anchor(m, r->graw + (size_t)i * G);
+            for (int k = 0; k < n; k++) {
+                r->origin[(size_t)i * n + k] = a[k];
+                offsets[(size_t)i * n + k] = d->x[(size_t)i * n + k] - a[k];
+            }
+        }
+        target = offsets;
+    }
     for (int k = 0; k < n; k++)
-        mean_std(d->x, N, n, k, 1e-3 * (m->upper[k] - m->lower[k]), &m->x_mean[k], &m->x_std[k]);
+        mean_std(target, N, n, k, 1e-3 * (m->upper[k] - m->lower[k]), &m->x_mean[k], &m->x_std[k]);
+    free(offsets);
     double fabs_mean = 0.0, fmean = 0.0, fvar = 0.0;
     for (int i = 0; i < N; i++) fabs_mean += fabs(d->f[i]) / N, fmean += d->f[i] / N;
     for (int i = 0; i < N; i++) fvar += (d->f[i] - fmean) * (d->f[i] - fmean) / N;
     m->f_scale = fabs_mean + sqrt(fvar) > 1e-8 ? fabs_mean + sqrt(fvar) : 1.0;
-    for (int i = 0; i < N; i++) {
-        for (int k = 0; k < n; k++)
-            r->xn[(size_t)i * n + k] =
-                (float)((d->x[(size_t)i * n + k] - m->x_mean[k]) / m->x_std[k]);
+    normalize_x(m, d, r->origin, N, r->xn);
+    for (int i = 0; i < N; i++)
         dl2o_guidance_normalize(m, r->graw + (size_t)i * G, r->gn + (size_t)i * G);
-    }
 
     double ema[3] = {0, 0, 0};
     if (c->resume) { /* the checkpoint's weights, Adam state, averages and loss curve */
@@ -423,22 +513,32 @@ dl2o_status dl2o_train(const dl2o_family *fam, const dl2o_train_config *c, const
     if (c->resume) DL2O_TRY(dl2o_trainer_set_adam(r->tr, r->ck.adam_m, r->ck.adam_v));
     DL2O_TRY(dl2o_train_batch_alloc(&r->batch, B, n));
     if (c->loss_csv) DL2O_TRY(open_loss_csv(r, c->loss_csv));
-    dl2o_train_data data = {.N = N, .x = r->xn, .g = r->gn, .theta = d->theta, .family = fam};
+    dl2o_train_data data = {.N = N, .x = r->xn, .g = r->gn, .origin = r->origin,
+                            .theta = d->theta, .family = fam};
     dl2o_train_hparams hp = {.lambda_f = c->lambda_f, .lambda_oracle_f = c->lambda_oracle_f,
                              .beta1 = 0.9, .beta2 = 0.999, .adam_eps = 1e-8};
     long epoch = N / B > 0 ? N / B : 1;
     dl2o_progress prog;
     char extra[96];
-    dl2o_progress_start(&prog, "train", c->steps, epoch, c->progress);
+    /* Data rounds: after the first `steps`, each round improves the labels
+     * and retrains for round_steps more (rounds.h). */
+    unsigned RS = round_steps(c), total = c->steps + c->rounds * RS;
+    rep.final_data_mean_f = rep.data_mean_f;
+    dl2o_progress_start(&prog, "train", total, epoch, c->progress);
     double t1 = dl2o_now();
     int stopped = 0;
-    for (unsigned s = done + 1; s <= c->steps; s++) {
+    for (unsigned s = done + 1; s <= total; s++) {
         if (c->should_stop && c->should_stop(s - 1, c->stop_data)) {
             stopped = 1;
             break;
         }
+        unsigned phase_step = s <= c->steps ? s : (s - c->steps - 1) % RS + 1;
+        if (s > c->steps && phase_step == 1) {
+            unsigned k = (s - c->steps - 1) / RS + 1;
+            DL2O_TRY(data_round(r, c, fam, be, k, N, &rep.final_data_mean_f, &prog));
+        }
         dl2o_train_losses L;
-        hp.lr = lr_at(c, s);
+        hp.lr = lr_at(c->lr, s <= c->steps ? c->steps : RS, phase_step);
         dl2o_trainer_draw_batch(m, N, c->seed, s, &r->batch);
         DL2O_TRY(dl2o_trainer_step(r->tr, &data, &r->batch, &hp, (int)s, &L));
         double a = s == 1 ? 1.0 : 0.02;
@@ -459,6 +559,12 @@ dl2o_status dl2o_train(const dl2o_family *fam, const dl2o_train_config *c, const
     rep.steps_done = done;
     if (stopped) {
         if (prog.enabled && prog.tty) fputc('\n', stderr);
+        if (c->rounds) { /* its data changed: nothing to resume from */
+            if (report) *report = rep;
+            st = DL2O_FAIL(DL2O_EINTERRUPTED, "stopped after step %u of %u; a run with data "
+                           "rounds saves no checkpoint, so train it again to finish", done, total);
+            goto out;
+        }
         if (c->checkpoint)
             DL2O_TRY(save_checkpoint(c, r->tr, m, config, data_hash, done, ema, &r->log, &rep, N,
                                      be->name));

@@ -5,7 +5,7 @@ Checks weights/FORMAT.md from the outside: every root attribute exists with
 its type and value, strings come back as str, and every dataset has the
 dtype and the shape the attributes imply.
 
-Usage: check_h5py.py DIR   (DIR holds probe.h5, theta.h5, data.h5, data0.h5)
+Usage: check_h5py.py DIR   (DIR holds probe.h5, theta.h5, anchor.h5, data.h5, data0.h5)
 Exit 0: all good; 1: a check failed; 77: h5py is not installed (skipped).
 """
 import json
@@ -76,7 +76,12 @@ def check_weights(path, expect):
                 check(isinstance(a[k], str), f"{where}: {k} is {type(a[k]).__name__}, expected str")
         for k, v in expect.items():
             check(a.get(k) == v, f"{where}: {k} = {a.get(k)!r}, expected {v!r}")
-        check(a["format"] == "dl2o-weights" and a["format_version"] == 1, f"{where}: format")
+        anchored = a["format_version"] == 2
+        check(a["format"] == "dl2o-weights" and a["format_version"] in (1, 2), f"{where}: format")
+        check(("anchor_maxeval" in a) == anchored, f"{where}: anchor_maxeval iff version 2")
+        if anchored:
+            check(a["anchor_maxeval"].dtype == np.int32 and a["anchor_maxeval"] >= 1,
+                  f"{where}: anchor_maxeval {a['anchor_maxeval']!r}")
         check(a["dtype"] == "float32", f"{where}: dtype")
         check(a["guidance_mode"] in ("theta", "probe"), f"{where}: guidance_mode")
         check(a["schedule_kind"] in ("cosine", "linear"), f"{where}: schedule_kind")
@@ -89,7 +94,7 @@ def check_weights(path, expect):
         n, P = int(a["dim_x"]), int(a["n_probes"])
         probe = a["guidance_mode"] == "probe"
         check((P > 0) == probe, f"{where}: n_probes {P} vs guidance_mode")
-        G = P * (1 + n) if probe else int(a["dim_theta"])
+        G = (P * (1 + n) if probe else int(a["dim_theta"])) + (n + 1 if anchored else 0)
         nets = {
             "denoiser": mlp_layers(n + int(a["time_embed"]) + G, int(a["denoiser_width"]),
                                    int(a["denoiser_blocks"]), n),
@@ -160,6 +165,10 @@ def main():
     check_weights(os.path.join(d, "theta.h5"),
                   dict(common, family="lasso-test", guidance_mode="theta", n_probes=0,
                        schedule_kind="cosine", schedule_T=100, training="{}"))
+    check_weights(os.path.join(d, "anchor.h5"),
+                  dict(common, family="ackley-3", guidance_mode="probe", n_probes=4,
+                       schedule_kind="cosine", schedule_T=100, format_version=2,
+                       anchor_maxeval=40))
     data = {"format": "dl2o-data", "format_version": 1, "family": "rastrigin-3", "dim_x": 3,
             "seed": 0xFEDCBA9876543210, "restarts": 8, "local_maxeval": 300, "seconds": 1.25}
     check_data(os.path.join(d, "data.h5"), dict(data, n=7, dim_theta=5))

@@ -17,4 +17,11 @@ add_test(NAME fixture_model_rastrigin2_theta
           ${DL2O_FIXTURE_TRAIN_ARGS} --out ${DL2O_FIXTURE_DIR}/rastrigin-2.theta.h5)
 set_tests_properties(fixture_model_rastrigin2_theta PROPERTIES FIXTURES_SETUP model_r2_theta)
 
+# Anchored (guidance.h): probes plus a 30-evaluation LD_LBFGS run from the centre.
+add_test(NAME fixture_model_rastrigin2_anchor
+  COMMAND ${CMAKE_COMMAND} -E env OPENBLAS_NUM_THREADS=1
+          $<TARGET_FILE:dl2o_cli> train --family rastrigin-2 --guidance probe --probes 8
+          --anchor-maxeval 30 ${DL2O_FIXTURE_TRAIN_ARGS} --out ${DL2O_FIXTURE_DIR}/rastrigin-2.anchor.h5)
+set_tests_properties(fixture_model_rastrigin2_anchor PROPERTIES FIXTURES_SETUP model_r2_anchor)
+
 file(MAKE_DIRECTORY ${DL2O_FIXTURE_DIR})

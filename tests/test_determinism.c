@@ -1,7 +1,8 @@
 /* test_determinism.c — the same seed gives the same bits on the CPU, across
  * runs and across thread counts (README, "Determinism").
  *
- * The dl2o command trains one small config, and samples candidates from
+ * The dl2o command trains one small config (probes, an anchor and a data
+ * round), and samples candidates from
  * the result, under several thread settings: OPENBLAS_NUM_THREADS 1 and 2,
  * OMP_NUM_THREADS 1 and 2, --threads 1, 2 and 0 (all cores). The data file,
  * the weights, the loss curve and the candidate CSV must be identical byte
@@ -66,7 +67,9 @@ static void run_setting(const setting *s, const char *thetas)
     char *train[] = {DL2O_CLI, "train", "--family", "rastrigin-10", "--guidance", "probe",
                      "--probes", "4", "--instances", "200", "--restarts", "2", "--local-maxeval",
                      "50", "--steps", "60", "--width", "64", "--blocks", "1", "--oracle-width",
-                     "64", "--oracle-blocks", "1", "--batch", "128", "--seed", "5", "--device",
+                     "64", "--oracle-blocks", "1", "--batch", "128", "--seed", "5",
+                     /* anchored guidance and a data round, whose loops run in parallel too */
+                     "--anchor-maxeval", "20", "--rounds", "1", "--round-steps", "20", "--device",
                      "cpu", "--threads", (char *)s->threads, "--quiet", "--out", out, NULL};
     char *sample[] = {DL2O_CLI, "sample", "--weights", out, "--theta", (char *)thetas, "--count",
                       "100", "--seed", "9", "--device", "cpu", "--out", cand, NULL};

@@ -88,15 +88,18 @@ static void test_mlp_backprop(int blocks)
     free(num);
 }
 
-/* The full training loss on a tiny rastrigin-2 model: d total / d params. */
-static void test_loss_gradient(int blocks)
+/* The full training loss on a tiny rastrigin-2 model: d total / d params.
+ * Anchored: the rows are offsets from per-instance origins (anchors), which
+ * the objective terms must add back, in the value and in the gradient. */
+static void test_loss_gradient(int blocks, int anchored)
 {
     const dl2o_backend *be = &dl2o_backend_cpu;
     dl2o_family *fam = NULL;
     CHECK(dl2o_family_standard("rastrigin-2", &fam) == DL2O_OK);
     dl2o_model_dims d = {.dim_x = 2, .dim_theta = 8, .guidance = DL2O_GUIDANCE_THETA,
                          .width = 6, .blocks = blocks, .oracle_width = 5, .oracle_blocks = 1,
-                         .time_embed = 4, .schedule = DL2O_SCHEDULE_COSINE, .T = 20};
+                         .time_embed = 4, .schedule = DL2O_SCHEDULE_COSINE, .T = 20,
+                         .anchor_maxeval = anchored ? 5 : 0};
     dl2o_model m;
     CHECK(dl2o_model_init(&m, &d) == DL2O_OK);
     for (int j = 0; j < 2; j++) m.lower[j] = -8, m.upper[j] = 8, m.x_std[j] = 0.5;
@@ -107,15 +110,19 @@ static void test_loss_gradient(int blocks)
     dl2o_mlp_init_params(&m.oracle, m.params, &rng);
     for (size_t i = 0; i < m.n_params; i++) m.params[i] += (float)(0.2 * dl2o_rng_normal(&rng));
 
-    enum { N = 6, B = 5 };
-    double theta[N * 8];
-    float xn[N * 2], gn[N * 8];
+    enum { N = 6, B = 5, GMAX = 8 + 3 };
+    int G = m.dim_g;
+    CHECK(G == (anchored ? GMAX : 8));
+    double theta[N * 8], origin[N * 2];
+    float xn[N * 2], gn[N * GMAX];
     for (int i = 0; i < N; i++) {
         dl2o_family_sample_theta(fam, 5, (uint64_t)i, theta + i * 8);
-        for (int k = 0; k < 8; k++) gn[i * 8 + k] = (float)theta[i * 8 + k];
+        for (int k = 0; k < G; k++) gn[i * G + k] = (float)(k < 8 ? theta[i * 8 + k] : 0.3 * k);
         for (int j = 0; j < 2; j++) xn[i * 2 + j] = (float)dl2o_rng_normal(&rng);
+        for (int j = 0; j < 2; j++) origin[i * 2 + j] = 3.0 * dl2o_rng_normal(&rng);
     }
-    dl2o_train_data data = {.N = N, .x = xn, .g = gn, .theta = theta, .family = fam};
+    dl2o_train_data data = {.N = N, .x = xn, .g = gn, .origin = anchored ? origin : NULL,
+                            .theta = theta, .family = fam};
     dl2o_train_batch b;
     CHECK(dl2o_train_batch_alloc(&b, B, 2) == DL2O_OK);
     dl2o_trainer_draw_batch(&m, N, 9, 1, &b);
@@ -127,6 +134,14 @@ static void test_loss_gradient(int blocks)
     dl2o_train_losses L;
     CHECK(dl2o_trainer_gradient(tr, &data, &b, &hp, &L) == DL2O_OK);
     CHECK(L.f > 0.0 && L.oracle_f > 0.0);
+    if (anchored) { /* the origins must move the points the objective sees */
+        dl2o_train_losses L0;
+        dl2o_train_data plain = data;
+        plain.origin = NULL;
+        CHECK(dl2o_trainer_gradient(tr, &plain, &b, &hp, &L0) == DL2O_OK);
+        CHECK(fabs(L0.f - L.f) > 1e-3 * fabs(L.f));
+        CHECK(dl2o_trainer_gradient(tr, &data, &b, &hp, &L) == DL2O_OK);
+    }
     int P = (int)m.n_params;
     float *g = calloc((size_t)P, sizeof *g), *p = malloc((size_t)P * sizeof *p);
     double *num = calloc((size_t)P, sizeof *num), h = 2e-3;
@@ -160,7 +175,8 @@ int main(void)
 {
     for (int blocks = 0; blocks <= 2; blocks++) {
         test_mlp_backprop(blocks);
-        test_loss_gradient(blocks);
+        test_loss_gradient(blocks, 0);
+        test_loss_gradient(blocks, 1);
     }
     return dl2o_test_finish("test_mlp");
 }

@@ -74,14 +74,16 @@ static void test_roundtrip(void)
         dl2o_schedule_kind kind;
         int T;
         double b0, b1;
-        int json, created;
+        int json, created, anchor;
     } cases[] = {
-        {"theta.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 1},
-        {"probe.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 50, 0, 0, 1, 0},
-        {"theta_nojson.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 20, 0, 0, 0, 0},
-        {"linear_default.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_LINEAR, 100, 0, 0, 1, 1},
-        {"linear_default_t10.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 10, 0, 0, 1, 1},
-        {"linear_range.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 37, 3.3e-3, 0.41, 1, 1},
+        {"theta.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 1, 0},
+        {"probe.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 50, 0, 0, 1, 0, 0},
+        {"theta_nojson.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 20, 0, 0, 0, 0, 0},
+        {"linear_default.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_LINEAR, 100, 0, 0, 1, 1, 0},
+        {"linear_default_t10.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 10, 0, 0, 1, 1, 0},
+        {"linear_range.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 37, 3.3e-3, 0.41, 1, 1, 0},
+        {"probe_anchor.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 0, 40},
+        {"theta_anchor.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 30, 0, 0, 1, 1, 1},
     };
     H5E_auto2_t before_func = NULL, after_func = NULL;
     void *before_data = NULL, *after_data = NULL;
@@ -89,8 +91,8 @@ static void test_roundtrip(void)
     long long ids0 = io_open_ids();
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         dl2o_model m;
-        dl2o_status st = io_make_model(&m, cases[c].g, cases[c].kind, cases[c].T, cases[c].b0,
-                                    cases[c].b1, 100 + c);
+        dl2o_status st = io_make_model_anchored(&m, cases[c].g, cases[c].kind, cases[c].T,
+                                                cases[c].b0, cases[c].b1, cases[c].anchor, 100 + c);
         CHECK_MSG(st == DL2O_OK, "%s: %s", cases[c].name, dl2o_last_error());
         if (st != DL2O_OK) continue;
         if (cases[c].json) m.training_json = io_dupstr(IO_JSON);
@@ -109,7 +111,13 @@ static void test_roundtrip(void)
 
 typedef int (*io_mutate_fn)(hid_t f);
 
-static int m_version2(hid_t f) { return io_set_i32(f, "format_version", 2); }
+static int m_version3(hid_t f) { return io_set_i32(f, "format_version", 3); }
+/* Version 2 means anchored: its anchor_maxeval must be there, and >= 1. */
+static int m_v2_no_anchor(hid_t f) { return io_set_i32(f, "format_version", 2); }
+static int m_v2_anchor_zero(hid_t f)
+{
+    return io_set_i32(f, "format_version", 2) || io_set_i32(f, "anchor_maxeval", 0);
+}
 static int m_version0(hid_t f) { return io_set_i32(f, "format_version", 0); }
 static int m_format_data(hid_t f) { return io_set_vstr(f, "format", "dl2o-data"); }
 static int m_no_format(hid_t f) { return io_del_attr(f, "format"); }
@@ -214,9 +222,12 @@ static void test_malformed(void)
         {"empty", 0, SPECIAL_EMPTY, NULL, DL2O_EFORMAT, "not an HDF5 file"},
         {"missing", 0, SPECIAL_MISSING, NULL, DL2O_EIO, "cannot open: No such file"},
         {"directory", 0, SPECIAL_DIR, NULL, DL2O_EIO, "it is a directory"},
-        {"version2", 0, 0, m_version2, DL2O_EFORMAT,
-         "format_version 2 is not supported; this library (dl2o " DL2O_VERSION ") reads version 1 "
-         "only; the file is newer: upgrade dl2o"},
+        {"version3", 0, 0, m_version3, DL2O_EFORMAT,
+         "format_version 3 is not supported; this library (dl2o " DL2O_VERSION ") reads versions 1 "
+         "to 2; the file is newer: upgrade dl2o"},
+        {"v2_no_anchor", 0, 0, m_v2_no_anchor, DL2O_EFORMAT, "attribute anchor_maxeval is missing"},
+        {"v2_anchor_zero", 1, 0, m_v2_anchor_zero, DL2O_EFORMAT,
+         "attribute anchor_maxeval = 0 is out of range 1..1000000"},
         {"version0", 0, 0, m_version0, DL2O_EFORMAT, "format_version 0 is not supported"},
         {"format_data", 0, 0, m_format_data, DL2O_EFORMAT,
          "this is a \"dl2o-data\" file, expected \"dl2o-weights\""},
@@ -453,6 +464,10 @@ static int write_files(const char *dir)
     dl2o_model_free(&m);
     ok &= io_make_model(&m, DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 100, 0, 0, 22) == DL2O_OK;
     ok &= io_join(path, sizeof path, dir, "theta.h5") && dl2o_model_save(&m, path) == DL2O_OK;
+    dl2o_model_free(&m);
+    ok &= io_make_model_anchored(&m, DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 40, 25) ==
+          DL2O_OK;
+    ok &= io_join(path, sizeof path, dir, "anchor.h5") && dl2o_model_save(&m, path) == DL2O_OK;
     dl2o_model_free(&m);
     io_make_data(&d, 7, 5, 23);
     ok &= io_join(path, sizeof path, dir, "data.h5") && dl2o_dataset_save(&d, path) == DL2O_OK;

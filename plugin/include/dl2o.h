@@ -58,6 +58,11 @@ typedef enum dl2o_guidance {
     DL2O_GUIDANCE_THETA = 0, /* condition on theta itself (normalized) */
     DL2O_GUIDANCE_PROBE = 1  /* condition on f and grad f at stored probe points */
 } dl2o_guidance;
+/* Either mode may be anchored (dl2o_train_config.anchor_maxeval > 0): each
+ * propose() first runs LD_LBFGS from the centre of the box for at most that
+ * many evaluations, conditions on where it ends (the anchor), and samples
+ * candidates as steps away from it; the anchor itself is always one of the
+ * candidates. */
 
 typedef enum dl2o_sampler { DL2O_SAMPLER_DDIM = 0, DL2O_SAMPLER_ANCESTRAL = 1 } dl2o_sampler;
 
@@ -153,9 +158,13 @@ dl2o_guidance dl2o_initializer_guidance(const dl2o_initializer *init);
 const char *dl2o_initializer_family(const dl2o_initializer *init);
 const double *dl2o_initializer_lower(const dl2o_initializer *init); /* (dim_x) */
 const double *dl2o_initializer_upper(const dl2o_initializer *init); /* (dim_x) */
-/* Objective evaluations a propose() spends before its candidates: the probes
- * in probe mode, 0 in theta mode. */
+/* Objective evaluations a propose() spends before its candidates, at most:
+ * the probes in probe mode (0 in theta mode) plus, for an anchored model,
+ * the anchor run's limit. Budgets are planned with this bound; the anchor run
+ * usually stops earlier, and propose() reports what it used. */
 unsigned dl2o_initializer_guidance_evals(const dl2o_initializer *init);
+/* The anchor run's limit of evaluations; 0: the model is not anchored. */
+unsigned dl2o_initializer_anchor_evals(const dl2o_initializer *init);
 
 /* Proposes candidates for one instance.
  *   n         must equal the model's dim_x.
@@ -164,11 +173,14 @@ unsigned dl2o_initializer_guidance_evals(const dl2o_initializer *init);
  *   theta     (dim_theta), required in theta mode, may be NULL in probe mode.
  *   lb, ub    (n) bounds to clamp candidates into, or NULL for the model's box.
  *   x         (K, n) out: candidates sorted by f, best first.
- *   fx        (K) out: their objective values.
+ *   fx        (K) out: their objective values. An anchored model's anchor
+ *             is one of the K rows, its f known from the anchor run; the
+ *             other K - 1 rows are evaluated.
  *   count     out: how many rows are valid; candidates whose f is NaN/Inf
  *             are dropped. If none is valid the call fails with
  *             DL2O_ENONFINITE and leaves x and fx untouched.
- *   evals     out (may be NULL): objective evaluations used, probes included.
+ *   evals     out (may be NULL): objective evaluations used, probes and the
+ *             anchor run included.
  * K = dl2o_initializer_get_candidates(init). */
 dl2o_status dl2o_initializer_propose(dl2o_initializer *init, unsigned n, dl2o_func f,
                                      void *f_data, const double *theta, const double *lb,
@@ -186,6 +198,8 @@ typedef struct dl2o_train_config {
     /* model */
     dl2o_guidance guidance;  /* DL2O_GUIDANCE_PROBE */
     unsigned probes;         /* probe points in probe mode (16) */
+    unsigned anchor_maxeval; /* > 0: anchored (see dl2o_guidance), the anchor
+                                run's limit of evaluations; 0: none (0) */
     unsigned width, blocks;  /* denoiser MLP: hidden width, residual blocks (128, 3) */
     unsigned oracle_width, oracle_blocks; /* (128, 2) */
     unsigned time_embed;     /* sinusoidal time-embedding width, even (32) */
@@ -198,6 +212,16 @@ typedef struct dl2o_train_config {
     double lambda_f;         /* weight of w_t * f(x0_hat; theta) / f_scale (0.05) */
     double lambda_oracle_f;  /* weight of f(o(g); theta) / f_scale in the oracle loss (0.05) */
     uint64_t seed;           /* seeds data, weights and batches (1) */
+    /* self-improving data (DESIGN.md): after the first `steps`, each round
+     * samples round_candidates per training instance from the model, polishes
+     * the best round_polish distinct ones with the data's local solver
+     * (local_maxeval each), keeps every label that improves, and trains
+     * round_steps more from the current weights. Such a run cannot be resumed
+     * and saves no checkpoint when stopped. */
+    unsigned rounds;         /* (0) */
+    unsigned round_candidates; /* (32) */
+    unsigned round_polish;   /* (2) */
+    unsigned round_steps;    /* 0: steps / 2 (0) */
     dl2o_device device;      /* DL2O_DEVICE_AUTO */
     unsigned threads;        /* threads for data generation; 0: all cores */
     /* reporting */
@@ -216,6 +240,7 @@ void dl2o_train_config_default(dl2o_train_config *cfg);
 typedef struct dl2o_train_report {
     double data_seconds, train_seconds;
     double data_mean_f;      /* mean f of the training solutions */
+    double final_data_mean_f; /* ... after the last data round (= data_mean_f without rounds) */
     double final_loss_eps, final_loss_f, final_loss_oracle;
     unsigned data_reused;    /* 1 when the data file was reused */
     unsigned resumed_from;   /* steps the checkpoint had done (0: a fresh run) */

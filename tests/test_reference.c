@@ -98,7 +98,7 @@ static void test_lasso(const char *name)
     CHECK(dl2o_family_standard(name, &fam) == DL2O_OK);
     int m = fam->m, n = fam->n;
     double *theta = malloc((size_t)fam->p * sizeof *theta), *x = malloc((size_t)n * sizeof *x);
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 50; i++) {
         dl2o_family_sample_theta(fam, SEED, (uint64_t)i, theta);
         double f = dl2o_reference_optimum(fam, theta, SEED, (uint64_t)i, 0, x);
         check_point(fam, theta, f, x);

@@ -94,21 +94,6 @@ out:
     return best;
 }
 
-/* LASSO is convex and its exact optimum is cheap (coordinate descent), while
- * L-BFGS on the l1 kinks stalls far from it: label with the better of the two. */
-static double lasso_exact(const dl2o_family *fam, const double *theta, double f, double *x)
-{
-    double *xr = malloc((size_t)fam->n * sizeof *xr);
-    if (!xr) return f;
-    double fr = dl2o_reference_optimum(fam, theta, 0, 0, 0, xr);
-    if (isfinite(fr) && !(fr >= f)) {
-        memcpy(x, xr, (size_t)fam->n * sizeof *x);
-        f = fr;
-    }
-    free(xr);
-    return f;
-}
-
 dl2o_status dl2o_datagen(const dl2o_family *fam, int N, uint64_t seed, int restarts,
                          int local_maxeval, int threads, dl2o_progress *progress,
                          int (*should_stop)(unsigned, void *), void *stop_data,
@@ -147,8 +132,12 @@ dl2o_status dl2o_datagen(const dl2o_family *fam, int N, uint64_t seed, int resta
         double f = NAN;
         if (s == DL2O_OK) {
             double *x = out->x + (size_t)i * fam->n;
-            f = dl2o_local_best(fam, theta, seed, (uint64_t)i, restarts, local_maxeval, x, NULL);
-            if (fam->kind == DL2O_FAMILY_LASSO) f = lasso_exact(fam, theta, f, x);
+            /* LASSO is convex and its exact optimum is cheap (plugin/reference.c),
+             * while L-BFGS on the l1 kinks stalls far from it; the local runs
+             * are only the fallback there. */
+            if (fam->kind == DL2O_FAMILY_LASSO) f = dl2o_reference_optimum(fam, theta, 0, 0, 0, x);
+            if (!isfinite(f))
+                f = dl2o_local_best(fam, theta, seed, (uint64_t)i, restarts, local_maxeval, x, NULL);
             if (!isfinite(f))
                 s = DL2O_FAIL(DL2O_ESOLVER, "every local run failed on instance %d of '%s'; "
                               "check that f is finite in the box", i, fam->name);

@@ -37,7 +37,8 @@ int dl2o_cmd_info(int argc, char **argv)
     printf("dim_x            %d\n", m.dims.dim_x);
     printf("dim_theta        %d\n", m.dims.dim_theta);
     if (m.dims.guidance == DL2O_GUIDANCE_PROBE)
-        printf("guidance         probe: %d probe points, %d guidance values\n", m.dims.n_probes, m.dim_g);
+        printf("guidance         probe: %d probe points, %d guidance values (%s)\n", m.dims.n_probes,
+               m.dim_g, m.dims.signed_log ? "signed log" : "linear");
     else
         printf("guidance         theta: %d guidance values\n", m.dim_g);
     if (m.dims.anchor_maxeval > 0)

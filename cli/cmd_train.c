@@ -76,7 +76,7 @@ int dl2o_cmd_train(int argc, char **argv)
     const char *family = NULL, *out = NULL, *guidance = "probe", *device = "auto";
     const char *data = NULL, *loss = NULL, *theta = NULL, *schedule = "cosine";
     const char *checkpoint = NULL;
-    int quiet = 0, no_data = 0, resume = 0, told = 0;
+    int quiet = 0, no_data = 0, resume = 0, told = 0, signed_log = 0;
     unsigned threads = 0;
     const cli_opt opts[] = {
         {"family", CLI_STR, &family, "lasso-MxN, rastrigin-N or ackley-N (e.g. rastrigin-10)"},
@@ -97,6 +97,8 @@ int dl2o_cmd_train(int argc, char **argv)
                                                          "from, the end of an LD_LBFGS run of at "
                                                          "most this many evaluations from the "
                                                          "box centre; 0: no anchor (0)"},
+        {"signed-log", CLI_FLAG, &signed_log, "probe values as sign(v) log(1 + |v|), the "
+                                                "pre-version-3 weight files' encoding"},
         {"width", CLI_UINT, &c.width, "denoiser width (128)"},
         {"blocks", CLI_UINT, &c.blocks, "denoiser residual blocks (3)"},
         {"oracle-width", CLI_UINT, &c.oracle_width, "oracle width (128)"},
@@ -149,6 +151,7 @@ int dl2o_cmd_train(int argc, char **argv)
     c.should_stop = should_stop;
     c.stop_data = &told;
     c.progress = !quiet;
+    c.signed_log = (unsigned)signed_log;
     join_args(argc, argv, command, sizeof command);
     c.command = command;
     if (!resume && access(c.checkpoint, F_OK) == 0)

@@ -6,10 +6,11 @@
  *
  * Guidance g (G values):
  *   theta: g = theta, G = dim_theta.
- *   probe: for each of P probe points p_j: slog f(p_j), slog grad f(p_j)
- *          (n values), G = P (1 + n), slog(v) = sign(v) log(1 + |v|).
+ *   probe: for each of P probe points p_j: f(p_j), grad f(p_j) (n values),
+ *          G = P (1 + n); with signed_log (format versions 1 and 2) each
+ *          passes through slog(v) = sign(v) log(1 + |v|) first.
  *   anchor (with either mode, when anchor_maxeval > 0): the end point a of
- *          a short local run from the box centre and slog f(a) follow,
+ *          a short local run from the box centre and f(a) follow,
  *          G += n + 1, and x is modelled as the offset x - a: a point is
  *          a + x_mean + x_std * xn (plugin/guidance.h).
  */
@@ -20,9 +21,10 @@
 #include "mlp.h"
 #include "schedule.h"
 
-/* The newest weight-file version this library reads and writes; files
- * without an anchor are written as version 1, which older readers read. */
-#define DL2O_FORMAT_VERSION 2
+/* The newest weight-file version this library reads and writes. Version 3
+ * holds linear guidance values; signed-log models are still written as
+ * version 1 (no anchor) or 2 (anchored), which older readers read. */
+#define DL2O_FORMAT_VERSION 3
 #define DL2O_ANCHOR_MAXEVAL_MAX 1000000
 
 /* Samplers clip each x0 estimate to the box and to this many training
@@ -47,6 +49,7 @@ typedef struct dl2o_model_dims {
     int T;
     double beta_start, beta_end; /* linear schedule only; 0, 0: default */
     int anchor_maxeval;       /* > 0: anchored (see above), the local run's budget; 0: none */
+    int signed_log;           /* 1: probe and anchor values pass through slog (see above) */
 } dl2o_model_dims;
 
 typedef struct dl2o_model {

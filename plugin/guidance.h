@@ -1,13 +1,15 @@
 /* guidance.h — guidance encoders: the condition vector g of one instance.
  *   theta:  g = theta.
- *   probe:  per probe point p_j: slog f(p_j), then slog of each component of
- *           grad f(p_j); slog(v) = sign(v) log(1 + |v|) tames the range of
- *           objective values. Costs one evaluation per probe.
+ *   probe:  per probe point p_j: f(p_j), then each component of grad f(p_j).
+ *           Models with signed_log (weight format versions 1 and 2) store
+ *           slog(v) = sign(v) log(1 + |v|) of each instead. Costs one
+ *           evaluation per probe.
  *   anchor: added to either mode when the model has anchor_maxeval > 0. An
  *           LD_LBFGS run of at most anchor_maxeval evaluations from the
  *           centre of the box ends at the anchor a (the best point it
- *           evaluated); g gets a (n values, raw) and slog f(a). The model
- *           then describes solutions as offsets from a. Why: on the
+ *           evaluated); g gets a (n values, raw) and f(a) (slog f(a) with
+ *           signed_log). The model then describes solutions as offsets
+ *           from a. Why: on the
  *           standard families the box centre's local minimum is already
  *           better than any classic global method at small budgets
  *           (docs/BENCHMARKS.md), and what is left to learn, the step from
@@ -35,6 +37,5 @@ dl2o_status dl2o_guidance_encode(const dl2o_model *m, dl2o_func f, void *f_data,
 /* The anchor inside g (n values), or NULL when the model has none. */
 const double *dl2o_guidance_anchor(const dl2o_model *m, const double *g);
 void dl2o_guidance_normalize(const dl2o_model *m, const double *g, float *gn);
-double dl2o_slog(double v);
 
 #endif

@@ -1,6 +1,7 @@
-/* model_io.c — weight files, "dl2o-weights" versions 1 and 2
- * (weights/FORMAT.md). Version 2 adds the anchor; a model without one is
- * written as version 1, so readers that predate anchors still read it. */
+/* model_io.c — weight files, "dl2o-weights" versions 1 to 3
+ * (weights/FORMAT.md). Version 2 adds the anchor, version 3 linear guidance
+ * values. Signed-log models are written as version 1 (no anchor) or 2, so
+ * readers that predate anchors or linear values still read them. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -172,7 +173,8 @@ static dl2o_status write_attrs(dl2o_h5_writer *w, const dl2o_model *m, double b0
             snprintf(created, sizeof created, "1970-01-01T00:00:00Z");
     }
     DL2O_TRY(dl2o_h5_write_attr_str(w, "format", FORMAT_NAME));
-    DL2O_TRY(dl2o_h5_write_attr_i32(w, "format_version", d->anchor_maxeval > 0 ? 2 : 1));
+    int version = !d->signed_log ? 3 : d->anchor_maxeval > 0 ? 2 : 1;
+    DL2O_TRY(dl2o_h5_write_attr_i32(w, "format_version", version));
     DL2O_TRY(dl2o_h5_write_attr_str(w, "library_version", m->library_version));
     DL2O_TRY(dl2o_h5_write_attr_str(w, "family", m->family));
     DL2O_TRY(dl2o_h5_write_attr_i32(w, "family_version", m->family_version));
@@ -181,6 +183,7 @@ static dl2o_status write_attrs(dl2o_h5_writer *w, const dl2o_model *m, double b0
     DL2O_TRY(dl2o_h5_write_attr_str(w, "guidance_mode", dl2o_guidance_name(d->guidance)));
     DL2O_TRY(dl2o_h5_write_attr_i32(w, "n_probes", d->n_probes));
     if (d->anchor_maxeval > 0) DL2O_TRY(dl2o_h5_write_attr_i32(w, "anchor_maxeval", d->anchor_maxeval));
+    if (version >= 3) DL2O_TRY(dl2o_h5_write_attr_str(w, "guidance_values", "linear"));
     DL2O_TRY(dl2o_h5_write_attr_str(w, "schedule_kind", dl2o_schedule_kind_name(d->schedule)));
     DL2O_TRY(dl2o_h5_write_attr_i32(w, "schedule_T", d->T));
     DL2O_TRY(dl2o_h5_write_attr_f64(w, "schedule_beta_start", b0));
@@ -282,9 +285,18 @@ static dl2o_status read_meta(dl2o_h5_reader *r, int version, file_meta *fm)
         return DL2O_FAIL(DL2O_EFORMAT, "%s: n_probes = %d does not fit guidance_mode \"%s\" "
                          "(theta: 0, probe: 1 or more); %s",
                          r->path, d->n_probes, guidance, REMEDY);
-    /* Version 2 files are the anchored ones: the attribute is required there. */
-    if (version >= 2)
+    /* Version 2 files are the anchored ones: the attribute is required there;
+     * version 3 has it when anchored, and says how guidance values are kept. */
+    if (version == 2 || (version >= 3 && dl2o_h5_attr_exists(r, "anchor_maxeval")))
         DL2O_TRY(dl2o_h5_attr_int(r, "anchor_maxeval", 1, DL2O_ANCHOR_MAXEVAL_MAX, &d->anchor_maxeval));
+    d->signed_log = version < 3;
+    if (version >= 3) {
+        char values[16];
+        DL2O_TRY(dl2o_h5_attr_strbuf(r, "guidance_values", values, sizeof values));
+        if (strcmp(values, "linear") != 0)
+            return DL2O_FAIL(DL2O_EFORMAT, "%s: guidance_values \"%s\" is unknown, expected "
+                             "\"linear\"; %s", r->path, values, REMEDY);
+    }
     DL2O_TRY(dl2o_h5_attr_strbuf(r, "schedule_kind", kind, sizeof kind));
     if (dl2o_schedule_kind_parse(kind, &d->schedule))
         return DL2O_FAIL(DL2O_EFORMAT, "%s: schedule_kind \"%s\" is unknown, expected \"cosine\" "

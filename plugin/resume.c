@@ -17,12 +17,13 @@ void dl2o_run_config(const dl2o_family *fam, const dl2o_train_config *c,
              "family=%s;family_version=%d;dim_x=%d;dim_theta=%d;instances=%d;seed=%llu;"
              "restarts=%u;local_maxeval=%u;guidance=%s;probes=%d;width=%d;blocks=%d;"
              "oracle_width=%d;oracle_blocks=%d;time_embed=%d;schedule=%s;T=%d;steps=%u;"
-             "batch=%u;lr=%.17g;lambda_f=%.17g;lambda_oracle_f=%.17g;anchor_maxeval=%d",
+             "batch=%u;lr=%.17g;lambda_f=%.17g;lambda_oracle_f=%.17g;anchor_maxeval=%d;signed_log=%d",
              fam->name, DL2O_FAMILY_VERSION, d->dim_x, d->dim_theta, N,
              (unsigned long long)c->seed, c->restarts, c->local_maxeval,
              dl2o_guidance_name(d->guidance), d->n_probes, d->width, d->blocks, d->oracle_width,
              d->oracle_blocks, d->time_embed, dl2o_schedule_kind_name(d->schedule), d->T,
-             c->steps, c->batch, c->lr, c->lambda_f, c->lambda_oracle_f, d->anchor_maxeval);
+             c->steps, c->batch, c->lr, c->lambda_f, c->lambda_oracle_f, d->anchor_maxeval,
+             d->signed_log);
 }
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t bytes)
@@ -91,7 +92,8 @@ dl2o_status dl2o_resume_check_model(const char *path, const dl2o_model *saved,
     size_t P = (size_t)now->dims.n_probes * n;
     if (saved->n_params != now->n_params || saved->dim_g != now->dim_g ||
         saved->dims.dim_x != now->dims.dim_x || saved->dims.n_probes != now->dims.n_probes ||
-        saved->dims.anchor_maxeval != now->dims.anchor_maxeval)
+        saved->dims.anchor_maxeval != now->dims.anchor_maxeval ||
+        saved->dims.signed_log != now->dims.signed_log)
         return DL2O_FAIL(DL2O_EINVAL, "%s: the checkpoint's model has other sizes than this "
                          "run's; %s", path, REMEDY);
     if (!same_doubles(saved->x_mean, now->x_mean, n) || !same_doubles(saved->x_std, now->x_std, n) ||

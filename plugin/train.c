@@ -231,13 +231,14 @@ static char *training_record(const dl2o_train_config *c, const dl2o_train_report
              "\"data_seconds\": %.3f, \"train_seconds\": %.3f, \"data_mean_f\": %.17g, "
              "\"final_loss_eps\": %.6g, \"final_loss_f\": %.6g, \"final_loss_oracle\": %.6g, "
              "\"anchor_maxeval\": %u, \"rounds\": %u, \"round_candidates\": %u, "
-             "\"round_polish\": %u, \"round_steps\": %u, \"final_data_mean_f\": %.17g}",
+             "\"round_polish\": %u, \"round_steps\": %u, \"final_data_mean_f\": %.17g, "
+             "\"signed_log\": %u}",
              (unsigned long long)c->seed, N, c->restarts, c->local_maxeval, c->steps,
              r->steps_done, r->resumed_from, c->batch, c->lr, c->lambda_f, c->lambda_oracle_f,
              device, r->data_reused, r->data_seconds, r->train_seconds, r->data_mean_f,
              r->final_loss_eps, r->final_loss_f, r->final_loss_oracle, c->anchor_maxeval,
              c->rounds, c->round_candidates, c->round_polish, c->rounds ? round_steps(c) : 0,
-             r->final_data_mean_f);
+             r->final_data_mean_f, c->signed_log != 0);
     return j;
 }
 
@@ -423,7 +424,8 @@ dl2o_status dl2o_train(const dl2o_family *fam, const dl2o_train_config *c, const
         .n_probes = c->guidance == DL2O_GUIDANCE_PROBE ? (int)c->probes : 0,
         .width = (int)c->width, .blocks = (int)c->blocks, .oracle_width = (int)c->oracle_width,
         .oracle_blocks = (int)c->oracle_blocks, .time_embed = (int)c->time_embed,
-        .schedule = c->schedule, .T = (int)c->T, .anchor_maxeval = (int)c->anchor_maxeval};
+        .schedule = c->schedule, .T = (int)c->T, .anchor_maxeval = (int)c->anchor_maxeval,
+        .signed_log = c->signed_log != 0};
     dl2o_run_config(fam, c, &dims, N, config, sizeof config);
     if (c->resume) DL2O_TRY(load_resume(c, config, &r->ckm, &r->ck));
     unsigned done = r->ck.step;

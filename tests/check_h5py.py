@@ -76,9 +76,14 @@ def check_weights(path, expect):
                 check(isinstance(a[k], str), f"{where}: {k} is {type(a[k]).__name__}, expected str")
         for k, v in expect.items():
             check(a.get(k) == v, f"{where}: {k} = {a.get(k)!r}, expected {v!r}")
-        anchored = a["format_version"] == 2
-        check(a["format"] == "dl2o-weights" and a["format_version"] in (1, 2), f"{where}: format")
-        check(("anchor_maxeval" in a) == anchored, f"{where}: anchor_maxeval iff version 2")
+        version = a["format_version"]
+        anchored = "anchor_maxeval" in a
+        check(a["format"] == "dl2o-weights" and version in (1, 2, 3), f"{where}: format")
+        check(version == 3 or anchored == (version == 2), f"{where}: anchor_maxeval iff version 2")
+        check(("guidance_values" in a) == (version == 3), f"{where}: guidance_values iff version 3")
+        if version == 3:
+            check(isinstance(a["guidance_values"], str) and a["guidance_values"] == "linear",
+                  f"{where}: guidance_values")
         if anchored:
             check(a["anchor_maxeval"].dtype == np.int32 and a["anchor_maxeval"] >= 1,
                   f"{where}: anchor_maxeval {a['anchor_maxeval']!r}")
@@ -164,11 +169,15 @@ def main():
         check(abs(f.attrs["schedule_beta_end"] - 0.4) < 1e-15, "probe.h5: beta_end")
     check_weights(os.path.join(d, "theta.h5"),
                   dict(common, family="lasso-test", guidance_mode="theta", n_probes=0,
-                       schedule_kind="cosine", schedule_T=100, training="{}"))
+                       schedule_kind="cosine", schedule_T=100, training="{}", format_version=3))
     check_weights(os.path.join(d, "anchor.h5"),
                   dict(common, family="ackley-3", guidance_mode="probe", n_probes=4,
                        schedule_kind="cosine", schedule_T=100, format_version=2,
                        anchor_maxeval=40))
+    check_weights(os.path.join(d, "anchor_v3.h5"),
+                  dict(common, family="ackley-3", guidance_mode="probe", n_probes=4,
+                       schedule_kind="cosine", schedule_T=100, format_version=3,
+                       anchor_maxeval=40, guidance_values="linear"))
     data = {"format": "dl2o-data", "format_version": 1, "family": "rastrigin-3", "dim_x": 3,
             "seed": 0xFEDCBA9876543210, "restarts": 8, "local_maxeval": 300, "seconds": 1.25}
     check_data(os.path.join(d, "data.h5"), dict(data, n=7, dim_theta=5))

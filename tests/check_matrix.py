@@ -212,8 +212,8 @@ def row_weights_bitflip_superblock(t):
 
 
 def row_weights_version(t):
-    weights_row(t, t.prep("weights-version3.h5"),
-                ("format_version 3 is not supported", "upgrade dl2o"))
+    weights_row(t, t.prep("weights-version4.h5"),
+                ("format_version 4 is not supported", "upgrade dl2o"))
 
 
 def row_weights_wrong_shape(t):

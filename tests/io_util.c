@@ -27,17 +27,18 @@ int io_join(char *buf, size_t size, const char *dir, const char *name)
 dl2o_status io_make_model(dl2o_model *m, dl2o_guidance g, dl2o_schedule_kind kind, int T,
                           double b0, double b1, uint64_t seed)
 {
-    return io_make_model_anchored(m, g, kind, T, b0, b1, 0, seed);
+    return io_make_model_anchored(m, g, kind, T, b0, b1, 0, 0, seed);
 }
 
 dl2o_status io_make_model_anchored(dl2o_model *m, dl2o_guidance g, dl2o_schedule_kind kind, int T,
-                                   double b0, double b1, int anchor_maxeval, uint64_t seed)
+                                   double b0, double b1, int anchor_maxeval, int signed_log,
+                                   uint64_t seed)
 {
     dl2o_model_dims d = {.dim_x = 3, .dim_theta = 5, .guidance = g,
                          .n_probes = g == DL2O_GUIDANCE_PROBE ? 4 : 0, .width = 8, .blocks = 2,
                          .oracle_width = 6, .oracle_blocks = 1, .time_embed = 4,
                          .schedule = kind, .T = T, .beta_start = b0, .beta_end = b1,
-                         .anchor_maxeval = anchor_maxeval};
+                         .anchor_maxeval = anchor_maxeval, .signed_log = signed_log};
     dl2o_status st = dl2o_model_init(m, &d);
     if (st != DL2O_OK) return st;
     dl2o_rng rng;
@@ -75,7 +76,7 @@ void io_check_same_model(const dl2o_model *a, const dl2o_model *b, const char *w
                   x->n_probes == y->n_probes && x->width == y->width && x->blocks == y->blocks &&
                   x->oracle_width == y->oracle_width && x->oracle_blocks == y->oracle_blocks &&
                   x->time_embed == y->time_embed && x->schedule == y->schedule && x->T == y->T &&
-                  x->anchor_maxeval == y->anchor_maxeval,
+                  x->anchor_maxeval == y->anchor_maxeval && x->signed_log == y->signed_log,
               "%s: dims differ", what);
     CHECK_MSG(a->dim_g == b->dim_g, "%s", what);
     CHECK_MSG(strcmp(a->family, b->family) == 0, "%s: family %s vs %s", what, a->family, b->family);

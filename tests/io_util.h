@@ -22,9 +22,12 @@ int io_join(char *buf, size_t size, const char *dir, const char *name);
  * with every parameter and statistic random from seed. */
 dl2o_status io_make_model(dl2o_model *m, dl2o_guidance g, dl2o_schedule_kind kind, int T,
                           double b0, double b1, uint64_t seed);
-/* The same with an anchor (anchor_maxeval > 0: a version 2 file). */
+/* The same with an anchor (anchor_maxeval > 0) and signed-log guidance values
+ * (signed_log = 1); io_make_model has neither. Saved as format version 3
+ * when linear, else version 2 when anchored, else 1. */
 dl2o_status io_make_model_anchored(dl2o_model *m, dl2o_guidance g, dl2o_schedule_kind kind, int T,
-                                   double b0, double b1, int anchor_maxeval, uint64_t seed);
+                                   double b0, double b1, int anchor_maxeval, int signed_log,
+                                   uint64_t seed);
 /* CHECKs that everything a save/load keeps is equal, bit for bit. */
 void io_check_same_model(const dl2o_model *a, const dl2o_model *b, const char *what);
 /* A data set (dim_x = 3) with random values and fixed metadata. */

@@ -1112,7 +1112,7 @@ static void row_device_unavailable(void)
 
 /* ========================================================= weight/data files */
 
-static int m_version3(hid_t f) { return io_set_i32(f, "format_version", 3); }
+static int m_version4(hid_t f) { return io_set_i32(f, "format_version", 4); }
 static int m_shape(hid_t f)
 {
     hsize_t dims[2] = {3, 3};
@@ -1134,7 +1134,7 @@ static int prep_files(const char *dir)
     int bad = 0;
 #define MAKE(name, src, fn) \
     (snprintf(p, sizeof p, "%s/%s", dir, name), bad |= io_mutate_copy(src, p, fn) != 0)
-    MAKE("weights-version3.h5", PROBE_MODEL, m_version3);
+    MAKE("weights-version4.h5", PROBE_MODEL, m_version4);
     MAKE("weights-shape.h5", PROBE_MODEL, m_shape);
     MAKE("weights-family-dims.h5", PROBE_MODEL, m_family_r3);
     MAKE("weights-family-custom.h5", PROBE_MODEL, m_family_custom);
@@ -1167,7 +1167,7 @@ static void row_load_bad_weights(void)
         {path_in("a-directory.h5"), DL2O_EIO, "it is a directory"},
         {trunc, DL2O_EFORMAT, "HDF5 cannot open it|not an HDF5 file"},
         {text, DL2O_EFORMAT, "not an HDF5 file"},
-        {path_in("weights-version3.h5"), DL2O_EFORMAT, "format_version 3 is not supported"},
+        {path_in("weights-version4.h5"), DL2O_EFORMAT, "format_version 4 is not supported"},
         {path_in("weights-shape.h5"), DL2O_EFORMAT, "dataset /denoiser/in/W has shape (3, 3)"},
         {path_in("data-good.h5"), DL2O_EFORMAT, "expected \"dl2o-weights\""},
     };

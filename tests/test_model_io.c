@@ -74,16 +74,19 @@ static void test_roundtrip(void)
         dl2o_schedule_kind kind;
         int T;
         double b0, b1;
-        int json, created, anchor;
-    } cases[] = {
-        {"theta.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 1, 0},
-        {"probe.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 50, 0, 0, 1, 0, 0},
-        {"theta_nojson.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 20, 0, 0, 0, 0, 0},
-        {"linear_default.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_LINEAR, 100, 0, 0, 1, 1, 0},
-        {"linear_default_t10.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 10, 0, 0, 1, 1, 0},
-        {"linear_range.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 37, 3.3e-3, 0.41, 1, 1, 0},
-        {"probe_anchor.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 0, 40},
-        {"theta_anchor.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 30, 0, 0, 1, 1, 1},
+        int json, created, anchor, signed_log;
+    } cases[] = { /* signed_log 1: versions 1 and 2; 0: version 3 */
+        {"theta.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 1, 0, 1},
+        {"probe.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 50, 0, 0, 1, 0, 0, 1},
+        {"theta_nojson.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 20, 0, 0, 0, 0, 0, 1},
+        {"linear_default.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_LINEAR, 100, 0, 0, 1, 1, 0, 1},
+        {"linear_default_t10.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 10, 0, 0, 1, 1, 0, 1},
+        {"linear_range.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 37, 3.3e-3, 0.41, 1, 1, 0, 1},
+        {"probe_anchor.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 0, 40, 1},
+        {"theta_anchor.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 30, 0, 0, 1, 1, 1, 1},
+        {"probe_v3.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 1, 0, 0},
+        {"theta_v3.h5", DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_LINEAR, 40, 0, 0, 0, 0, 0, 0},
+        {"probe_anchor_v3.h5", DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 1, 0, 7, 0},
     };
     H5E_auto2_t before_func = NULL, after_func = NULL;
     void *before_data = NULL, *after_data = NULL;
@@ -92,7 +95,8 @@ static void test_roundtrip(void)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         dl2o_model m;
         dl2o_status st = io_make_model_anchored(&m, cases[c].g, cases[c].kind, cases[c].T,
-                                                cases[c].b0, cases[c].b1, cases[c].anchor, 100 + c);
+                                                cases[c].b0, cases[c].b1, cases[c].anchor,
+                                                cases[c].signed_log, 100 + c);
         CHECK_MSG(st == DL2O_OK, "%s: %s", cases[c].name, dl2o_last_error());
         if (st != DL2O_OK) continue;
         if (cases[c].json) m.training_json = io_dupstr(IO_JSON);
@@ -111,7 +115,9 @@ static void test_roundtrip(void)
 
 typedef int (*io_mutate_fn)(hid_t f);
 
-static int m_version3(hid_t f) { return io_set_i32(f, "format_version", 3); }
+static int m_version4(hid_t f) { return io_set_i32(f, "format_version", 4); }
+static int m_v3_no_values(hid_t f) { return io_del_attr(f, "guidance_values"); }
+static int m_v3_values_log(hid_t f) { return io_set_vstr(f, "guidance_values", "log"); }
 /* Version 2 means anchored: its anchor_maxeval must be there, and >= 1. */
 static int m_v2_no_anchor(hid_t f) { return io_set_i32(f, "format_version", 2); }
 static int m_v2_anchor_zero(hid_t f)
@@ -222,9 +228,12 @@ static void test_malformed(void)
         {"empty", 0, SPECIAL_EMPTY, NULL, DL2O_EFORMAT, "not an HDF5 file"},
         {"missing", 0, SPECIAL_MISSING, NULL, DL2O_EIO, "cannot open: No such file"},
         {"directory", 0, SPECIAL_DIR, NULL, DL2O_EIO, "it is a directory"},
-        {"version3", 0, 0, m_version3, DL2O_EFORMAT,
-         "format_version 3 is not supported; this library (dl2o " DL2O_VERSION ") reads versions 1 "
-         "to 2; the file is newer: upgrade dl2o"},
+        {"version4", 0, 0, m_version4, DL2O_EFORMAT,
+         "format_version 4 is not supported; this library (dl2o " DL2O_VERSION ") reads versions 1 "
+         "to 3; the file is newer: upgrade dl2o"},
+        {"v3_no_values", 0, 0, m_v3_no_values, DL2O_EFORMAT, "attribute guidance_values is missing"},
+        {"v3_values_log", 1, 0, m_v3_values_log, DL2O_EFORMAT,
+         "guidance_values \"log\" is unknown, expected \"linear\""},
         {"v2_no_anchor", 0, 0, m_v2_no_anchor, DL2O_EFORMAT, "attribute anchor_maxeval is missing"},
         {"v2_anchor_zero", 1, 0, m_v2_anchor_zero, DL2O_EFORMAT,
          "attribute anchor_maxeval = 0 is out of range 1..1000000"},
@@ -458,16 +467,21 @@ static int write_files(const char *dir)
     dl2o_dataset d;
     int ok = 1;
     /* Known values, mirrored in check_h5py.py. */
-    ok &= io_make_model(&m, DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_LINEAR, 50, 0, 0, 21) == DL2O_OK;
+    ok &= io_make_model_anchored(&m, DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_LINEAR, 50, 0, 0, 0, 1, 21) ==
+          DL2O_OK;
     m.training_json = io_dupstr(IO_JSON);
     ok &= io_join(path, sizeof path, dir, "probe.h5") && dl2o_model_save(&m, path) == DL2O_OK;
     dl2o_model_free(&m);
     ok &= io_make_model(&m, DL2O_GUIDANCE_THETA, DL2O_SCHEDULE_COSINE, 100, 0, 0, 22) == DL2O_OK;
     ok &= io_join(path, sizeof path, dir, "theta.h5") && dl2o_model_save(&m, path) == DL2O_OK;
     dl2o_model_free(&m);
-    ok &= io_make_model_anchored(&m, DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 40, 25) ==
+    ok &= io_make_model_anchored(&m, DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 40, 1, 25) ==
           DL2O_OK;
     ok &= io_join(path, sizeof path, dir, "anchor.h5") && dl2o_model_save(&m, path) == DL2O_OK;
+    dl2o_model_free(&m);
+    ok &= io_make_model_anchored(&m, DL2O_GUIDANCE_PROBE, DL2O_SCHEDULE_COSINE, 100, 0, 0, 40, 0, 26) ==
+          DL2O_OK;
+    ok &= io_join(path, sizeof path, dir, "anchor_v3.h5") && dl2o_model_save(&m, path) == DL2O_OK;
     dl2o_model_free(&m);
     io_make_data(&d, 7, 5, 23);
     ok &= io_join(path, sizeof path, dir, "data.h5") && dl2o_dataset_save(&d, path) == DL2O_OK;

@@ -200,6 +200,8 @@ typedef struct dl2o_train_config {
     unsigned probes;         /* probe points in probe mode (16) */
     unsigned anchor_maxeval; /* > 0: anchored (see dl2o_guidance), the anchor
                                 run's limit of evaluations; 0: none (0) */
+    unsigned signed_log;     /* 1: probe values pass through sign(v) log(1 + |v|),
+                                as before weight format 3; 0: linear values (0) */
     unsigned width, blocks;  /* denoiser MLP: hidden width, residual blocks (128, 3) */
     unsigned oracle_width, oracle_blocks; /* (128, 2) */
     unsigned time_embed;     /* sinusoidal time-embedding width, even (32) */

@@ -14,6 +14,7 @@
  *   DL2O_STREAM_PROBES   0                probe points
  *   DL2O_STREAM_SAMPLE   call counter     sampler noise of one propose() call
  *   DL2O_STREAM_BENCH    instance i       held-out instances (benchmarks, demo)
+ *   DL2O_STREAM_HOPS     run r            NLopt multistart: the step of hop run r
  *
  * Normals come from Box-Muller on 53-bit uniforms, one pair per two draws.
  */
@@ -30,7 +31,8 @@ enum {
     DL2O_STREAM_NOISE = 5,
     DL2O_STREAM_PROBES = 6,
     DL2O_STREAM_SAMPLE = 7,
-    DL2O_STREAM_BENCH = 8
+    DL2O_STREAM_BENCH = 8,
+    DL2O_STREAM_HOPS = 9
 };
 
 typedef struct dl2o_rng {

@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "dl2o_nlopt.h"
+#include "rng.h"
 
 #define TOP_SPREAD 8          /* candidates whose spread gives the step */
 #define STEP_FLOOR 1e-3       /* step >= STEP_FLOOR * box width */
@@ -181,6 +182,21 @@ void dl2o_nlopt_settings_default(dl2o_nlopt_settings *s)
     s->starts = 4;
     s->run_maxeval = 0;
     s->distinct = DL2O_NLOPT_DISTINCT;
+    s->hop_after = 8;
+}
+
+/* A hop start (see the header): xbest plus a Gaussian step of scale s per
+ * coordinate, cut into the box. The stream is keyed by the initializer's
+ * seed and the bits of the first batch's best f, so instances differ and
+ * reruns repeat. */
+static void hop_from(const problem *p, uint64_t key, unsigned run, const double *xbest, double *x)
+{
+    dl2o_rng rng;
+    dl2o_rng_init(&rng, key, DL2O_STREAM_HOPS, run);
+    for (unsigned j = 0; j < p->n; j++) {
+        double v = xbest[j] + p->s[j] * dl2o_rng_normal(&rng);
+        x[j] = fmin(fmax(v, p->lb[j]), p->ub[j]);
+    }
 }
 
 static int inside(const problem *p, const double *x)
@@ -262,7 +278,8 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
     int B = local ? nlopt_get_maxeval(local) : 0, best_run = -1, nfail = 0, stopval = 0;
     nlopt_result best_res = NLOPT_SUCCESS, last_res = NLOPT_SUCCESS, fail_res = NLOPT_SUCCESS;
     char fail_msg[256] = "";
-    unsigned runs = 0;
+    unsigned runs = 0, hops = 0;
+    uint64_t hop_key = 0;
     if (report) memset(report, 0, sizeof *report);
     dl2o_status st = check_common("dl2o_nlopt_multistart", local, init, f, x);
     if (st != DL2O_OK) return st;
@@ -312,6 +329,10 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
             fbest = p.fc[0];
             memcpy(xbest, p.cand, p.n * sizeof *xbest);
         }
+        if (batch == 0) {
+            memcpy(&hop_key, &p.fc[0], sizeof hop_key);
+            hop_key ^= dl2o_initializer_get_seed(init);
+        }
         spread(&p);
         unsigned nsel = pick_starts(&p, set.distinct, set.starts ? set.starts : p.count, sel);
 
@@ -323,7 +344,12 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
             long alloc = B > 0 ? (set.starts ? left / (long)(nsel - r) : left) : 0;
             if (B > 0 && alloc < 1) alloc = 1;
             if (set.run_maxeval > 0 && (alloc == 0 || alloc > set.run_maxeval)) alloc = set.run_maxeval;
-            memcpy(xr, p.cand + (size_t)sel[r] * p.n, p.n * sizeof *xr);
+            int hop = set.starts == 0 && set.hop_after > 0 && runs >= set.hop_after &&
+                      (runs - set.hop_after) % 2 == 0 && isfinite(fbest);
+            if (hop)
+                hop_from(&p, hop_key, runs, xbest, xr), hops++;
+            else
+                memcpy(xr, p.cand + (size_t)sel[r] * p.n, p.n * sizeof *xr);
             step_at(&p, xr);
             nlopt_set_maxeval(run, (int)alloc);
             DL2O_TRY(set_step(run, p.step, "dl2o_nlopt_multistart"));
@@ -358,7 +384,7 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
                        : runs > (unsigned)nfail ? last_res
                        : runs ? fail_res : NLOPT_MAXEVAL_REACHED;
     if (report)
-        *report = (dl2o_nlopt_report){res, (int)c.evals, p.P * drawn, K_drawn, runs, best_run};
+        *report = (dl2o_nlopt_report){res, (int)c.evals, p.P * drawn, K_drawn, runs, hops, best_run};
     if (runs > 0 && nfail == (int)runs && !c.forced) {
         st = DL2O_FAIL(DL2O_ESOLVER, "dl2o_nlopt_multistart: every local run failed (%s: %s); "
                        "check the algorithm and settings of `local` with a plain nlopt_optimize",

@@ -9,6 +9,8 @@
  *   test_nlopt_bridge budget ALG  multistart never passes maxeval (counted here)
  *   test_nlopt_bridge forcestop nlopt_force_stop(local) from the objective
  *   test_nlopt_bridge stopval   a run that reaches stopval ends the multistart
+ *   test_nlopt_bridge hops      open-ended hops: every other run after hop_after,
+ *                               inside the bounds, reproducible, off with 0
  */
 #include <math.h>
 #include <stdlib.h>
@@ -395,6 +397,56 @@ static void test_stopval(void)
     dl2o_initializer_free(init);
 }
 
+/* Records every point evaluated, to check where the hops went. */
+typedef struct seen {
+    obj o;
+    double lo[2], hi[2];
+    long outside;
+} seen;
+
+static double seen_objective(unsigned n, const double *x, double *grad, void *data)
+{
+    seen *s = data;
+    for (unsigned j = 0; j < n; j++) s->outside += x[j] < s->lo[j] || x[j] > s->hi[j];
+    return objective(n, x, grad, &s->o);
+}
+
+static void test_hops(void)
+{
+    dl2o_initializer *init = load(THETA_MODEL);
+    double xs[2][2], fs[2];
+    for (int again = 0; again < 2; again++) {
+        /* a box smaller than the model's, so that hops have to be cut into it */
+        seen s = {{{fam, theta}, 0, 0, 0, 0, NULL}, {-2, -3}, {2.5, 1}, 0};
+        nlopt_opt local = make_opt(NLOPT_LD_LBFGS, -2, 2.5, -3, 1, &s.o);
+        nlopt_set_maxeval(local, 1500);
+        dl2o_nlopt_settings set;
+        dl2o_nlopt_settings_default(&set);
+        CHECK(set.hop_after == 8);
+        set.starts = 0;
+        dl2o_nlopt_report rep;
+        dl2o_initializer_set_seed(init, 5);
+        CHECK(dl2o_nlopt_multistart_ex(local, init, seen_objective, &s, theta, &set, xs[again], &fs[again], &rep) == DL2O_OK);
+        CHECK_MSG(rep.runs > 12, "only %u runs", rep.runs);
+        CHECK_MSG(rep.hops == (rep.runs - 8 + 1) / 2, "%u hops in %u runs", rep.hops, rep.runs);
+        CHECK(s.outside == 0);
+        CHECK(rep.evals == s.o.evals && rep.evals <= 1500);
+        /* no hops with hop_after = 0, nor with fixed starts */
+        set.hop_after = 0;
+        s.o.evals = 0;
+        double x[2], f;
+        CHECK(dl2o_nlopt_multistart_ex(local, init, seen_objective, &s, theta, &set, x, &f, &rep) == DL2O_OK);
+        CHECK(rep.hops == 0 && rep.runs > 12);
+        set.hop_after = 8;
+        set.starts = 20;
+        CHECK(dl2o_nlopt_multistart_ex(local, init, seen_objective, &s, theta, &set, x, &f, &rep) == DL2O_OK);
+        CHECK(rep.hops == 0);
+        nlopt_destroy(local);
+    }
+    CHECK(fs[0] == fs[1] && xs[0][0] == xs[1][0] && xs[0][1] == xs[1][1]); /* reproducible */
+    dl2o_initializer_free(init);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -419,6 +471,8 @@ int main(int argc, char **argv)
         test_forcestop();
     else if (!strcmp(c, "stopval"))
         test_stopval();
+    else if (!strcmp(c, "hops"))
+        test_hops();
     else {
         fprintf(stderr, "unknown case %s\n", c);
         return 2;

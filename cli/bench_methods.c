@@ -60,6 +60,10 @@ static nlopt_opt make_opt(nlopt_algorithm alg, const bench_instance *in, counter
 {
     nlopt_opt o = nlopt_create(alg, in->n);
     if (!o) return NULL;
+    /* NLopt's stochastic methods (CRS2, ISRES, MLSL's sample) draw from one
+     * global generator seeded from the clock unless told: seed it per
+     * instance and algorithm so that a bench reruns identically. */
+    nlopt_srand((unsigned long)(in->seed ^ (in->index << 16) ^ (uint64_t)alg));
     nlopt_set_lower_bounds(o, dl2o_family_lower(in->family));
     nlopt_set_upper_bounds(o, dl2o_family_upper(in->family));
     nlopt_set_min_objective(o, counted, c);

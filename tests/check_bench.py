@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """check_bench.py — `dl2o bench` end to end on a small run: every method at
 every budget is reported, no method spends more than its budget, the JSON
-parses, the SVG is well-formed XML with one line per method, and a bad
-command line fails cleanly. Usage: check_bench.py DL2O MODEL.h5 TMPDIR"""
+parses, the SVG is well-formed XML with one line per method, a rerun gives
+the same figures (NLopt's stochastic methods are seeded), and a bad command
+line fails cleanly. Usage: check_bench.py DL2O MODEL.h5 TMPDIR"""
 import json
 import os
 import subprocess
@@ -43,6 +44,15 @@ lines = [e for e in root.iter() if e.tag.endswith("polyline")]
 check(len(lines) == 10, f"SVG has {len(lines)} polylines, expected 10")
 with open(md) as fp:
     check(fp.read() == p.stdout, "the --markdown file differs from stdout")
+# a rerun reports the same figures (all but the timings)
+js2 = os.path.join(TMP, "b2.json")
+p2 = subprocess.run([DL2O, "bench", "--weights", MODEL, "--instances", "3", "--budgets", "40,120",
+                     "--json", js2, "--quiet"], capture_output=True, text=True)
+check(p2.returncode == 0, f"rerun exited {p2.returncode}: {p2.stderr}")
+with open(js2) as fp:
+    doc2 = json.load(fp)
+strip = lambda d: [{k: v for k, v in r.items() if k != "seconds_per_instance"} for r in d["results"]]
+check(strip(doc) == strip(doc2), "a rerun of the same bench gave other figures")
 # bad input: a non-ascending budget list, and a missing file
 for args in (["--budgets", "100,50"], ["--weights", os.path.join(TMP, "none.h5")]):
     q = subprocess.run([DL2O, "bench", "--weights", MODEL, *args], capture_output=True, text=True)

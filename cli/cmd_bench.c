@@ -40,6 +40,11 @@ static int cmp_long(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static uint64_t cell_seed(uint64_t seed, size_t instance, long budget)
+{
+    return seed * 0x9E3779B97F4A7C15ull ^ ((uint64_t)instance << 24) ^ (uint64_t)budget;
+}
+
 /* Median of the counts that reached the target (-1 = not reached counts as
  * above every reached one). */
 static double median_evals(long *v, int n, int *reached)
@@ -145,6 +150,10 @@ int dl2o_cmd_bench(int argc, char **argv)
         for (int m = 0; m < M; m++)
             for (int b = 0; b < nb; b++) {
                 size_t c = (size_t)m * nb + b;
+                /* propose() draws from a stream that counts calls: restart it
+                 * per instance and budget, so that a cell's figures do not
+                 * depend on which other budgets or methods ran before it. */
+                dl2o_initializer_set_seed(s.init, cell_seed(seed, i, budgets[b]));
                 double t0 = dl2o_now();
                 fres[c * N + i] = dl2o_bench_methods[m].run(&s, &in, budgets[b], &evals[c * N + i]);
                 secs[c] += dl2o_now() - t0;
@@ -152,6 +161,7 @@ int dl2o_cmd_bench(int argc, char **argv)
                 dl2o_progress_update(&prog, (long)(i * cells + c + 1), dl2o_bench_methods[m].name);
             }
         if (lasso) {
+            dl2o_initializer_set_seed(s.init, cell_seed(seed, i, 20000));
             tc[i] = dl2o_bench_evals_to_target(&s, &in, fstar[i], 0, 20000);
             tw[i] = dl2o_bench_evals_to_target(&s, &in, fstar[i], 1, 20000);
         }

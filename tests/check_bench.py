@@ -2,8 +2,8 @@
 """check_bench.py — `dl2o bench` end to end on a small run: every method at
 every budget is reported, no method spends more than its budget, the JSON
 parses, the SVG is well-formed XML with one line per method, a rerun gives
-the same figures (NLopt's stochastic methods are seeded), and a bad command
-line fails cleanly. Usage: check_bench.py DL2O MODEL.h5 TMPDIR"""
+the same figures (NLopt's stochastic methods are seeded), so does a budget
+run alone, and a bad command line fails cleanly. Usage: check_bench.py DL2O MODEL.h5 TMPDIR"""
 import json
 import os
 import subprocess
@@ -53,6 +53,15 @@ with open(js2) as fp:
     doc2 = json.load(fp)
 strip = lambda d: [{k: v for k, v in r.items() if k != "seconds_per_instance"} for r in d["results"]]
 check(strip(doc) == strip(doc2), "a rerun of the same bench gave other figures")
+# a cell does not depend on the other budgets run beside it
+js3 = os.path.join(TMP, "b3.json")
+p3 = subprocess.run([DL2O, "bench", "--weights", MODEL, "--instances", "3", "--budgets", "120",
+                     "--json", js3, "--quiet"], capture_output=True, text=True)
+check(p3.returncode == 0, f"bench --budgets 120 exited {p3.returncode}: {p3.stderr}")
+with open(js3) as fp:
+    doc3 = json.load(fp)
+at120 = [r for r in strip(doc) if r["budget"] == 120]
+check(strip(doc3) == at120, "budget 120 alone gave other figures than beside budget 40")
 # bad input: a non-ascending budget list, and a missing file
 for args in (["--budgets", "100,50"], ["--weights", os.path.join(TMP, "none.h5")]):
     q = subprocess.run([DL2O, "bench", "--weights", MODEL, *args], capture_output=True, text=True)

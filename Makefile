@@ -41,7 +41,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	./$(BUILD)/dl2o demo --dir $(BUILD)/demo
+	./$(BUILD)/dl2o demo --weights-dir weights --dir $(BUILD)/demo
 
 install: build
 	cmake --install $(BUILD)

@@ -15,7 +15,7 @@ static const struct {
     {"sample", "write K candidates per instance of a theta CSV", dl2o_cmd_sample},
     {"solve", "write one solution per instance of a theta CSV", dl2o_cmd_solve},
     {"bench", "compare dl2o with classic methods at equal evaluation budgets", dl2o_cmd_bench},
-    {"demo", "train a small rastrigin-2 model and compare it with random candidates", dl2o_cmd_demo},
+    {"demo", "benchmark the shipped rastrigin-10 and ackley-10 weights (make demo)", dl2o_cmd_demo},
 };
 
 static void usage(FILE *fp)

@@ -94,7 +94,7 @@ dl2o_status dl2o_nlopt_warmstart(nlopt_opt opt, dl2o_initializer *init, nlopt_fu
  *               in; the hops descend from the best of them to neighbouring,
  *               lower ones, where the landscape is funnel-shaped (on
  *               ackley-10 at 2,000 evaluations the success rate went from
- *               0.10 to 0.60, docs/BENCHMARKS.md).
+ *               0.10 to 0.58, docs/BENCHMARKS.md).
  *   x, minf     out: the best point found and f there.
  *   evals_used  out, may be NULL: the true total of evaluations of f.
  *

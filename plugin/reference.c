@@ -108,12 +108,16 @@ static int lasso_subspace_step(const dl2o_family *fam, const double *A, const do
     double *G = malloc((size_t)n * n * sizeof *G), *rhs = malloc((size_t)n * sizeof *rhs);
     double *xs = malloc((size_t)n * sizeof *xs);
     int ok = S && G && rhs && xs ? 0 : -1;
-    if (ok == 0 && (ok = lasso_shrink_support(fam, A, x)) == 0)
-        for (int i = 0; i < m; i++) { /* r = Ax - b afresh, not drifted by the shrink */
+    if (ok == 0) {
+        /* The shrink may move x even when it stops short of m nonzeros:
+         * r = Ax - b afresh either way, not drifted by its steps. */
+        ok = lasso_shrink_support(fam, A, x);
+        for (int i = 0; i < m; i++) {
             double t = -b[i];
             for (int j = 0; j < n; j++) t += A[(size_t)i * n + j] * x[j];
             r[i] = t;
         }
+    }
     for (int j = 0; j < n && ok == 0; j++)
         if (x[j] != 0.0) S[k++] = j;
     if (ok == 0 && (k == 0 || k > m)) ok = -1;

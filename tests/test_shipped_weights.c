@@ -3,6 +3,10 @@
  * training never uses), the best of its K candidates must beat the best of
  * K + P uniform points in the box (P = the model's probe evaluations, so
  * both sides spend the same evaluations), on average and on most instances.
+ * Uniform points are a weak bar: an untrained model whose samples only
+ * follow the training data's mean and spread clears it (tried). So the
+ * candidates must also beat as many points drawn from that unconditional
+ * prior, N(x_mean, x_std) cut into the box: the guidance has to matter.
  *
  * usage: test_shipped_weights FAMILY   (loads weights/FAMILY.h5) */
 #include <math.h>
@@ -11,6 +15,8 @@
 #include <string.h>
 
 #include "dl2o.h"
+#include "model.h"
+#include "model_io.h"
 #include "rng.h"
 #include "testutil.h"
 
@@ -44,7 +50,9 @@ int main(int argc, char **argv)
     double *fx = malloc(K * sizeof *fx), *xr = malloc(n * sizeof *xr);
     CHECK(theta && x && fx && xr);
     CHECK(dl2o_initializer_set_candidates(init, K) == DL2O_OK);
-    double sum_model = 0, sum_random = 0;
+    dl2o_model stats; /* the training data's x_mean and x_std */
+    CHECK(dl2o_model_load(path, &stats) == DL2O_OK);
+    double sum_model = 0, sum_random = 0, sum_prior = 0;
     int wins = 0;
     for (int i = 0; i < INSTANCES && theta && x && fx && xr; i++) {
         CHECK(dl2o_family_sample_theta(fam, HELDOUT_SEED, (uint64_t)i, theta) == DL2O_OK);
@@ -62,16 +70,27 @@ int main(int argc, char **argv)
             for (unsigned j = 0; j < n; j++) xr[j] = lo[j] + (hi[j] - lo[j]) * dl2o_rng_uniform(&rng);
             fr = fmin(fr, dl2o_family_eval(fam, theta, xr, NULL));
         }
-        sum_model += fm, sum_random += fr, wins += fm < fr;
+        double fp = HUGE_VAL;
+        for (unsigned r = 0; r < P + K; r++) {
+            for (unsigned j = 0; j < n; j++) {
+                double v = stats.x_mean[j] + stats.x_std[j] * dl2o_rng_normal(&rng);
+                xr[j] = fmin(fmax(v, lo[j]), hi[j]);
+            }
+            fp = fmin(fp, dl2o_family_eval(fam, theta, xr, NULL));
+        }
+        sum_model += fm, sum_random += fr, sum_prior += fp, wins += fm < fr;
     }
-    printf("%s: mean best-of-%d f: model %.4f, random (%u points) %.4f; model better on %d/%d\n",
-           argv[1], K, sum_model / INSTANCES, P + K, sum_random / INSTANCES, wins, INSTANCES);
+    printf("%s: mean best-of-%d f: model %.4f, random (%u points) %.4f, data prior %.4f; model "
+           "better than random on %d/%d\n", argv[1], K, sum_model / INSTANCES, P + K,
+           sum_random / INSTANCES, sum_prior / INSTANCES, wins, INSTANCES);
     CHECK(sum_model < sum_random);
+    CHECK_MSG(sum_model < sum_prior, "no better than the unconditional data prior");
     CHECK(wins >= INSTANCES * 3 / 4);
     free(theta);
     free(x);
     free(fx);
     free(xr);
+    dl2o_model_free(&stats);
     dl2o_family_free(fam);
     dl2o_initializer_free(init);
     return dl2o_test_finish("shipped_weights");

@@ -7,7 +7,6 @@
 
 #include "common.h"
 
-
 /* Linear values keep the structure the families share (the gradient of
  * 1/2 |Ax - b|^2 is linear in the probe point); training standardizes them
  * anyway. Measured against signed-log values on 30 held-out instances:

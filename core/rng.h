@@ -14,7 +14,7 @@
  *   DL2O_STREAM_PROBES   0                probe points
  *   DL2O_STREAM_SAMPLE   call counter     sampler noise of one propose() call
  *   DL2O_STREAM_BENCH    instance i       held-out instances (benchmarks, demo)
- *   DL2O_STREAM_HOPS     run r            NLopt multistart: the step of hop run r
+ *   DL2O_STREAM_HOPS     run r            NLopt multistart: hop step or uniform start of run r
  *
  * Normals come from Box-Muller on 53-bit uniforms, one pair per two draws.
  */

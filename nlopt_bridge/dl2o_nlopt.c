@@ -18,6 +18,7 @@
 typedef struct problem {
     unsigned n, count, P;
     double *lb, *ub, *w, *s, *step; /* (n) each: bounds, box width, spread, step */
+    const double *mlb, *mub;        /* (n) each: the model's box */
     double *cand, *fc;              /* (K, n), (K) candidates sorted best first */
 } problem;
 
@@ -78,6 +79,7 @@ static dl2o_status problem_init(problem *p, const char *fn, nlopt_opt opt, dl2o_
     }
     const double *mlb = dl2o_initializer_lower(init), *mub = dl2o_initializer_upper(init);
     for (unsigned j = 0; j < n; j++) p->w[j] = box_width(p->lb[j], p->ub[j], mlb[j], mub[j]);
+    p->mlb = mlb, p->mub = mub;
     return DL2O_OK;
 }
 
@@ -183,6 +185,7 @@ void dl2o_nlopt_settings_default(dl2o_nlopt_settings *s)
     s->run_maxeval = 0;
     s->distinct = DL2O_NLOPT_DISTINCT;
     s->hop_after = 8;
+    s->explore_every = 6;
 }
 
 /* A hop start (see the header): xbest plus a Gaussian step of scale s per
@@ -196,6 +199,28 @@ static void hop_from(const problem *p, uint64_t key, unsigned run, const double 
     for (unsigned j = 0; j < p->n; j++) {
         double v = xbest[j] + p->s[j] * dl2o_rng_normal(&rng);
         x[j] = fmin(fmax(v, p->lb[j]), p->ub[j]);
+    }
+}
+
+/* An exploring start (see the header): uniform in opt's box; on a side
+ * where that is infinite, the model's box stands in (a model-wide interval
+ * from the finite bound when the two do not meet). It draws from the hop
+ * stream of its run: a run is a hop or an exploration, never both. */
+static void explore_from(const problem *p, uint64_t key, unsigned run, double *x)
+{
+    dl2o_rng rng;
+    dl2o_rng_init(&rng, key, DL2O_STREAM_HOPS, run);
+    for (unsigned j = 0; j < p->n; j++) {
+        double lo = p->lb[j], hi = p->ub[j];
+        if (!isfinite(lo) || !isfinite(hi)) {
+            lo = fmax(lo, p->mlb[j]), hi = fmin(hi, p->mub[j]);
+            if (!(lo <= hi)) {
+                double w = p->mub[j] - p->mlb[j];
+                if (isfinite(p->lb[j])) lo = p->lb[j], hi = lo + w;
+                else hi = p->ub[j], lo = hi - w;
+            }
+        }
+        x[j] = lo + (hi - lo) * dl2o_rng_uniform(&rng);
     }
 }
 
@@ -278,7 +303,7 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
     int B = local ? nlopt_get_maxeval(local) : 0, best_run = -1, nfail = 0, stopval = 0;
     nlopt_result best_res = NLOPT_SUCCESS, last_res = NLOPT_SUCCESS, fail_res = NLOPT_SUCCESS;
     char fail_msg[256] = "";
-    unsigned runs = 0, hops = 0;
+    unsigned runs = 0, hops = 0, explored = 0;
     uint64_t hop_key = 0;
     if (report) memset(report, 0, sizeof *report);
     dl2o_status st = check_common("dl2o_nlopt_multistart", local, init, f, x);
@@ -344,9 +369,14 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
             long alloc = B > 0 ? (set.starts ? left / (long)(nsel - r) : left) : 0;
             if (B > 0 && alloc < 1) alloc = 1;
             if (set.run_maxeval > 0 && (alloc == 0 || alloc > set.run_maxeval)) alloc = set.run_maxeval;
-            int hop = set.starts == 0 && set.hop_after > 0 && runs >= set.hop_after &&
-                      (runs - set.hop_after) % 2 == 0 && isfinite(fbest);
-            if (hop)
+            int late = set.starts == 0 && set.hop_after > 0 && runs >= set.hop_after;
+            unsigned phase = late ? runs - set.hop_after : 0;
+            int explore = late && set.explore_every > 0 && phase % set.explore_every ==
+                          set.explore_every - 1;
+            int hop = late && !explore && phase % 2 == 0 && isfinite(fbest);
+            if (explore)
+                explore_from(&p, hop_key, runs, xr), explored++;
+            else if (hop)
                 hop_from(&p, hop_key, runs, xbest, xr), hops++;
             else
                 memcpy(xr, p.cand + (size_t)sel[r] * p.n, p.n * sizeof *xr);
@@ -384,7 +414,8 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
                        : runs > (unsigned)nfail ? last_res
                        : runs ? fail_res : NLOPT_MAXEVAL_REACHED;
     if (report)
-        *report = (dl2o_nlopt_report){res, (int)c.evals, p.P * drawn, K_drawn, runs, hops, best_run};
+        *report = (dl2o_nlopt_report){res,  (int)c.evals, p.P * drawn, K_drawn,
+                                      runs, hops,         explored,   best_run};
     if (runs > 0 && nfail == (int)runs && !c.forced) {
         st = DL2O_FAIL(DL2O_ESOLVER, "dl2o_nlopt_multistart: every local run failed (%s: %s); "
                        "check the algorithm and settings of `local` with a plain nlopt_optimize",

@@ -12,6 +12,9 @@
  *   test_nlopt_bridge hops      open-ended hops: every other run after hop_after,
  *                               no evaluation outside the box, reproducible,
  *                               off with 0
+ *   test_nlopt_bridge explore   open-ended exploring starts: one run in
+ *                               explore_every is uniform in the box, and finds
+ *                               a deep well the theta model cannot know of
  */
 #include <math.h>
 #include <stdlib.h>
@@ -416,6 +419,16 @@ static double seen_objective(unsigned n, const double *x, double *grad, void *da
     return objective(n, x, grad, &s->o);
 }
 
+/* The documented defaults, open-ended (starts = 0). */
+static dl2o_nlopt_settings open_ended(void)
+{
+    dl2o_nlopt_settings set;
+    dl2o_nlopt_settings_default(&set);
+    CHECK(set.hop_after == 8 && set.explore_every == 6);
+    set.starts = 0;
+    return set;
+}
+
 static void test_hops(void)
 {
     dl2o_initializer *init = load(THETA_MODEL);
@@ -425,15 +438,14 @@ static void test_hops(void)
         seen s = {{{fam, theta}, 0, 0, 0, 0, NULL}, {-2, -3}, {2.5, 1}, 0};
         nlopt_opt local = make_opt(NLOPT_LD_LBFGS, -2, 2.5, -3, 1, &s.o);
         nlopt_set_maxeval(local, 1500);
-        dl2o_nlopt_settings set;
-        dl2o_nlopt_settings_default(&set);
-        CHECK(set.hop_after == 8);
-        set.starts = 0;
+        dl2o_nlopt_settings set = open_ended();
         dl2o_nlopt_report rep;
         dl2o_initializer_set_seed(init, 5);
         CHECK(dl2o_nlopt_multistart_ex(local, init, seen_objective, &s, theta, &set, xs[again], &fs[again], &rep) == DL2O_OK);
         CHECK_MSG(rep.runs > 12, "only %u runs", rep.runs);
         CHECK_MSG(rep.hops == (rep.runs - 8 + 1) / 2, "%u hops in %u runs", rep.hops, rep.runs);
+        CHECK_MSG(rep.explored == (rep.runs - 8) / 6, "%u uniform starts in %u runs", rep.explored,
+                  rep.runs);
         CHECK(s.outside == 0);
         CHECK(rep.evals == s.o.evals && rep.evals <= 1500);
         /* no hops with hop_after = 0, nor with fixed starts */
@@ -452,11 +464,68 @@ static void test_hops(void)
     dl2o_initializer_free(init);
 }
 
+/* Exploring starts, seen through their start points: with run_maxeval = 1
+ * every run is one evaluation at its start. The box, [-8, 24] x [-8, 8],
+ * reaches past the model's [-8, 8]^2; candidates stay in the model's box
+ * and hops near the best of them, so only uniform starts land past x[0] = 16
+ * (a quarter of them). */
+typedef struct far {
+    obj o;
+    long far, outside, infinite;
+} far;
+
+static double far_objective(unsigned n, const double *x, double *grad, void *data)
+{
+    far *s = data;
+    s->far += x[0] > 16;
+    s->infinite += !isfinite(x[0]) || !isfinite(x[1]);
+    s->outside += x[0] < -8 || x[0] > 24 || x[1] < -8 || x[1] > 8;
+    return objective(n, x, grad, &s->o);
+}
+
+static void test_explore(void)
+{
+    dl2o_initializer *init = load(THETA_MODEL);
+    far s = {{{fam, theta}, 0, 0, 0, 0, NULL}, 0, 0, 0};
+    nlopt_opt local = make_opt(NLOPT_LD_LBFGS, -8, 24, -8, 8, &s.o);
+    nlopt_set_maxeval(local, 600);
+    dl2o_nlopt_settings set = open_ended();
+    set.run_maxeval = 1;
+    dl2o_nlopt_report rep;
+    double x[2], f;
+    for (int explore = 0; explore < 2; explore++) {
+        set.explore_every = explore ? 6 : 0;
+        s.far = s.outside = 0;
+        dl2o_initializer_set_seed(init, 5);
+        CHECK(dl2o_nlopt_multistart_ex(local, init, far_objective, &s, theta, &set, x, &f, &rep) ==
+              DL2O_OK);
+        unsigned want = explore ? (rep.runs - 8) / 6 : 0;
+        CHECK_MSG(rep.explored == want, "%u uniform starts in %u runs, want %u", rep.explored,
+                  rep.runs, want);
+        CHECK_MSG(explore ? s.far >= (long)want / 8 && s.far > 0 && s.far <= (long)want : s.far == 0,
+                  "%ld starts past x[0] = 16 with %u uniform ones", s.far, rep.explored);
+        CHECK(s.outside == 0 && rep.evals <= 600);
+        printf("explore_every %u: %u runs, %u uniform, %ld past x[0] = 16\n", set.explore_every,
+               rep.runs, rep.explored, s.far);
+    }
+    /* infinite bounds: uniform starts fall back on the model's box there */
+    nlopt_set_lower_bounds1(local, -HUGE_VAL);
+    nlopt_set_upper_bounds1(local, HUGE_VAL);
+    s.far = 0;
+    CHECK(dl2o_nlopt_multistart_ex(local, init, far_objective, &s, theta, &set, x, &f, &rep) ==
+          DL2O_OK);
+    CHECK_MSG(rep.explored > 10 && s.infinite == 0 && s.far == 0,
+              "%u uniform starts, %ld non-finite points, %ld past the model's box", rep.explored,
+              s.infinite, s.far);
+    nlopt_destroy(local);
+    dl2o_initializer_free(init);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s bounds|probe|nan|errors|budget ALG|forcestop|stopval\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s bounds|probe|nan|errors|budget ALG|forcestop|stopval|hops|"
+                "explore\n", argv[0]);
         return 2;
     }
     if (dl2o_family_standard("rastrigin-2", &fam) != DL2O_OK) return 1;
@@ -478,6 +547,8 @@ int main(int argc, char **argv)
         test_stopval();
     else if (!strcmp(c, "hops"))
         test_hops();
+    else if (!strcmp(c, "explore"))
+        test_explore();
     else {
         fprintf(stderr, "unknown case %s\n", c);
         return 2;

@@ -41,7 +41,9 @@ typedef enum dl2o_status {
 } dl2o_status;
 
 const char *dl2o_strerror(dl2o_status status);
-/* The calling thread's last error message; "" when none. */
+/* The message of the calling thread's most recent failure; "" when there
+ * was none. Like errno, a later success does not clear it: read it right
+ * after a call returned an error. */
 const char *dl2o_last_error(void);
 const char *dl2o_version(void);
 
@@ -79,8 +81,16 @@ typedef enum dl2o_schedule_kind { DL2O_SCHEDULE_COSINE = 0, DL2O_SCHEDULE_LINEAR
 /* A family of problems: x in a box of R^dim_x, theta in R^dim_theta. */
 typedef struct dl2o_family dl2o_family;
 
-/* Standard families (DESIGN.md): "lasso-MxN", "rastrigin-N", "ackley-N",
- * e.g. "lasso-25x50", "rastrigin-10", "ackley-2". */
+/* Standard families: "lasso-MxN", "rastrigin-N", "ackley-N", e.g.
+ * "lasso-25x50", "rastrigin-10", "ackley-2". theta is A row-major, then the
+ * vectors; dl2o_family_sample_theta draws every entry N(0, 1).
+ *   lasso-MxN    theta = A (M, N), b (M)        box [-5, 5]^N
+ *                f = 1/2 |Ax - b|^2 + 0.005 |x|_1   (subgradient, sign(0) = 0)
+ *   rastrigin-N  theta = A (N, N), b (N), c (N) box [-8, 8]^N
+ *                f = 1/2 |Ax - b|^2 - 10 sum_i c_i cos(2 pi x_i) + 10 N
+ *   ackley-N     theta = A (N, N), b (N)        box [-32, 32]^N
+ *                z = Ax - b, f = -20 exp(-0.2 sqrt(|z|^2 / N))
+ *                                - exp(sum_i cos(2 pi z_i) / N) + 20 + e */
 dl2o_status dl2o_family_standard(const char *name, dl2o_family **out);
 
 typedef struct dl2o_family_spec {

@@ -46,12 +46,10 @@ static double tallied(unsigned n, const double *x, double *grad, void *data)
 
 static int warmstart(cli_session *s, nlopt_opt opt, const cli_solve_opts *o, tally *t, size_t i)
 {
-    unsigned K0 = dl2o_initializer_get_candidates(s->init), K = K0;
-    unsigned P = dl2o_initializer_guidance_evals(s->init);
-    if (o->maxeval) { /* the same split as the multistart: K <= half of what probes leave */
-        unsigned half = (o->maxeval - P) / 2;
-        if (K > half) K = half ? half : 1;
-        dl2o_initializer_set_candidates(s->init, K);
+    unsigned K0 = dl2o_initializer_get_candidates(s->init);
+    if (o->maxeval) { /* the same split as the multistart */
+        unsigned K = dl2o_nlopt_budget_candidates(s->init, (int)o->maxeval);
+        dl2o_initializer_set_candidates(s->init, K ? K : 1);
     }
     /* x is the bridge's own output: t->xbest is the best point evaluated,
      * which may be a probe rather than the start the bridge picks. */

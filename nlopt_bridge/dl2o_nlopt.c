@@ -1,6 +1,7 @@
 /* dl2o_nlopt.c — warm start and learned multistart for nlopt_opt.
  * The rules (step, distinctness, budget, result codes) are documented in
  * dl2o_nlopt.h; this file follows them. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,20 +270,28 @@ static dl2o_status check_ms_args(const dl2o_nlopt_settings *s, int B, double *mi
     return DL2O_OK;
 }
 
-/* Candidates within the budget B (<= 0: none): K shrinks to at most half of
- * what the probes leave. */
+unsigned dl2o_nlopt_budget_candidates(const dl2o_initializer *init, int budget)
+{
+    if (!init) return 0;
+    unsigned K = dl2o_initializer_get_candidates(init), P = dl2o_initializer_guidance_evals(init);
+    if (budget <= 0) return K;
+    if ((unsigned)budget <= P) return 0;
+    long room = (long)budget - P, reserve = room / 2, least = 3L * dl2o_initializer_dim_x(init);
+    if (reserve < least) reserve = least;
+    long k = room - reserve;
+    if (k < 1) k = 1;
+    return (long)K > k ? (unsigned)k : K;
+}
+
+/* Candidates within the budget B (<= 0: none), see the header. */
 static dl2o_status budget_K(dl2o_initializer *init, long B, unsigned *K)
 {
-    unsigned K0 = dl2o_initializer_get_candidates(init), P = dl2o_initializer_guidance_evals(init);
-    *K = K0;
-    if (B <= 0) return DL2O_OK;
-    if (B <= (long)P)
+    *K = dl2o_nlopt_budget_candidates(init, B > INT_MAX ? INT_MAX : (int)B);
+    if (B > 0 && *K == 0)
         return DL2O_FAIL(DL2O_EINVAL, "dl2o_nlopt_multistart: nlopt_get_maxeval(local) = %d leaves "
                          "no evaluation after the model's %u probes; raise maxeval (several "
-                         "times the candidate count) or set it to 0 for no limit", (int)B, P);
-    unsigned half = ((unsigned)B - P) / 2;
-    if (half < 1) half = 1;
-    if (*K > half) *K = half;
+                         "times the candidate count) or set it to 0 for no limit", (int)B,
+                         dl2o_initializer_guidance_evals(init));
     return DL2O_OK;
 }
 

@@ -15,7 +15,7 @@ add_test(NAME nlopt.fixture_lasso
 set_tests_properties(nlopt.fixture_lasso PROPERTIES FIXTURES_SETUP model_lasso510_probe)
 
 dl2o_test_exe(test_nlopt_bridge test_nlopt_bridge.c)
-foreach(case bounds probe nan errors forcestop stopval hops explore)
+foreach(case bounds probe nan errors forcestop stopval hops explore split)
   add_test(NAME nlopt.bridge.${case} COMMAND test_nlopt_bridge ${case})
   set_tests_properties(nlopt.bridge.${case} PROPERTIES FIXTURES_REQUIRED "${DL2O_NLOPT_R2}")
 endforeach()

@@ -12,6 +12,8 @@
  *   test_nlopt_bridge hops      open-ended hops: every other run after hop_after,
  *                               no evaluation outside the box, reproducible,
  *                               off with 0
+ *   test_nlopt_bridge split     dl2o_nlopt_budget_candidates: the runs keep
+ *                               half of what probes leave, and at least 3 n
  *   test_nlopt_bridge explore   open-ended exploring starts: one run in
  *                               explore_every is uniform in the box, and finds
  *                               a deep well the theta model cannot know of
@@ -419,6 +421,36 @@ static double seen_objective(unsigned n, const double *x, double *grad, void *da
     return objective(n, x, grad, &s->o);
 }
 
+static void test_split(void)
+{
+    dl2o_initializer *init = load(PROBE_MODEL);
+    unsigned P = dl2o_initializer_guidance_evals(init);
+    CHECK(P > 0 && dl2o_initializer_dim_x(init) == 2);
+    CHECK(dl2o_initializer_set_candidates(init, 64) == DL2O_OK);
+    CHECK(dl2o_nlopt_budget_candidates(NULL, 100) == 0);
+    CHECK(dl2o_nlopt_budget_candidates(init, 0) == 64);       /* no budget */
+    CHECK(dl2o_nlopt_budget_candidates(init, -5) == 64);
+    CHECK(dl2o_nlopt_budget_candidates(init, (int)P) == 0);   /* probes use it all */
+    CHECK(dl2o_nlopt_budget_candidates(init, (int)P + 1) == 1);
+    CHECK(dl2o_nlopt_budget_candidates(init, (int)P + 10) == 4); /* 3 n = 6 kept */
+    CHECK(dl2o_nlopt_budget_candidates(init, (int)P + 40) == 20); /* half kept */
+    CHECK(dl2o_nlopt_budget_candidates(init, (int)P + 1000) == 64);
+    /* the multistart draws exactly that many */
+    obj o = {{fam, theta}, 0, 0, 0, 0, NULL};
+    nlopt_opt local = make_opt(NLOPT_LD_LBFGS, -8, 8, -8, 8, &o);
+    nlopt_set_maxeval(local, (int)P + 40);
+    dl2o_nlopt_settings set;
+    dl2o_nlopt_settings_default(&set);
+    dl2o_nlopt_report rep;
+    double x[2], f;
+    CHECK(dl2o_nlopt_multistart_ex(local, init, objective, &o, NULL, &set, x, &f, &rep) == DL2O_OK);
+    CHECK_MSG(rep.candidates == 20 && rep.guidance_evals == P, "%u candidates, %u probes",
+              rep.candidates, rep.guidance_evals);
+    CHECK(dl2o_initializer_get_candidates(init) == 64); /* restored */
+    nlopt_destroy(local);
+    dl2o_initializer_free(init);
+}
+
 /* The documented defaults, open-ended (starts = 0). */
 static dl2o_nlopt_settings open_ended(void)
 {
@@ -525,7 +557,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: %s bounds|probe|nan|errors|budget ALG|forcestop|stopval|hops|"
-                "explore\n", argv[0]);
+                "explore|split\n", argv[0]);
         return 2;
     }
     if (dl2o_family_standard("rastrigin-2", &fam) != DL2O_OK) return 1;
@@ -549,6 +581,8 @@ int main(int argc, char **argv)
         test_hops();
     else if (!strcmp(c, "explore"))
         test_explore();
+    else if (!strcmp(c, "split"))
+        test_split();
     else {
         fprintf(stderr, "unknown case %s\n", c);
         return 2;

@@ -71,8 +71,9 @@ dl2o_status dl2o_nlopt_warmstart(nlopt_opt opt, dl2o_initializer *init, nlopt_fu
  *               (nlopt_copy) and never modified, its objective need not be
  *               set: the runs minimize f. nlopt_get_maxeval(local) > 0 is the
  *               total budget of the whole call: probes + candidates + every
- *               run, never exceeded. Then K shrinks to at most half of what
- *               the probes leave, and the runs share the rest: each gets the
+ *               run, never exceeded. Then K shrinks so that the runs keep
+ *               at least half of what the probes leave, and at least 3 n
+ *               (dl2o_nlopt_budget_candidates), and the runs share the rest: each gets the
  *               remaining budget divided by the runs still to go, so what a
  *               run leaves unused passes to the next.
  *   starts      local runs from the best distinct candidates: each start
@@ -147,6 +148,16 @@ typedef struct dl2o_nlopt_report {
 } dl2o_nlopt_report;
 
 void dl2o_nlopt_settings_default(dl2o_nlopt_settings *settings);
+
+/* The candidate count K the multistart draws within a total budget of
+ * `budget` evaluations (<= 0: no budget, the initializer's K): the local
+ * runs keep at least half of what the model's probes leave, and at least
+ * 3 n evaluations (a derivative-free solver such as BOBYQA spends 2 n + 1
+ * on its first model; with K = 64 at 200 evaluations, lasso-25x50's
+ * L-BFGS runs were left 120 and succeeded on 34 of 50 instances, against
+ * 46 of 50 with K = 32). 0 when the probes alone use the budget up; 0 for
+ * a NULL init. Useful for planning a warm start within a budget too. */
+unsigned dl2o_nlopt_budget_candidates(const dl2o_initializer *init, int budget);
 
 /* dl2o_nlopt_multistart with settings (NULL: defaults) and a report (may
  * be NULL), filled on success and on DL2O_EINTERRUPTED / DL2O_ESOLVER. */

@@ -95,12 +95,14 @@ dl2o_status dl2o_nlopt_warmstart(nlopt_opt opt, dl2o_initializer *init, nlopt_fu
  *               in; the hops descend from the best of them to neighbouring,
  *               lower ones, where the landscape is funnel-shaped (on
  *               ackley-10 at 2,000 evaluations the success rate went from
- *               0.10 to 0.58, docs/BENCHMARKS.md). Also after hop_after
+ *               0.10 to 0.58, before the uniform starts below; 0.54 with
+ *               them, docs/BENCHMARKS.md). Also after hop_after
  *               runs, one run in explore_every (default 6) starts at a
  *               uniform point in the box, so that, like random restarts, a
  *               long enough run reaches every basin, also one the model
- *               never proposes (rastrigin-2 at 20,000 evaluations: success
- *               0.98 to 1.00; the cost elsewhere is in docs/BENCHMARKS.md).
+ *               never proposes. That is a guarantee, not a speed-up: on the
+ *               shipped-weights bench it is a wash (docs/BENCHMARKS.md);
+ *               set explore_every = 0 to trust the model alone.
  *   x, minf     out: the best point found and f there.
  *   evals_used  out, may be NULL: the true total of evaluations of f.
  *

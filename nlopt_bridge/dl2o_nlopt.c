@@ -423,8 +423,8 @@ dl2o_status dl2o_nlopt_multistart_ex(nlopt_opt local, dl2o_initializer *init, nl
                        : runs > (unsigned)nfail ? last_res
                        : runs ? fail_res : NLOPT_MAXEVAL_REACHED;
     if (report)
-        *report = (dl2o_nlopt_report){res,  (int)c.evals, p.P * drawn, K_drawn,
-                                      runs, hops,         explored,   best_run};
+        *report = (dl2o_nlopt_report){res, (int)c.evals, p.P * drawn, K_drawn,
+                                      runs, hops, explored, best_run};
     if (runs > 0 && nfail == (int)runs && !c.forced) {
         st = DL2O_FAIL(DL2O_ESOLVER, "dl2o_nlopt_multistart: every local run failed (%s: %s); "
                        "check the algorithm and settings of `local` with a plain nlopt_optimize",

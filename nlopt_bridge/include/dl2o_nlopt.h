@@ -73,9 +73,9 @@ dl2o_status dl2o_nlopt_warmstart(nlopt_opt opt, dl2o_initializer *init, nlopt_fu
  *               total budget of the whole call: probes + candidates + every
  *               run, never exceeded. Then K shrinks so that the runs keep
  *               at least half of what the probes leave, and at least 3 n
- *               (dl2o_nlopt_budget_candidates), and the runs share the rest: each gets the
- *               remaining budget divided by the runs still to go, so what a
- *               run leaves unused passes to the next.
+ *               (dl2o_nlopt_budget_candidates), and the runs share the
+ *               rest: each gets the remaining budget divided by the runs
+ *               still to go, so what a run leaves unused passes to the next.
  *   starts      local runs from the best distinct candidates: each start
  *               differs from every earlier one of its batch by more than
  *               DL2O_NLOPT_DISTINCT times the box width in some coordinate.

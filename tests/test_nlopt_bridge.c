@@ -15,8 +15,9 @@
  *   test_nlopt_bridge split     dl2o_nlopt_budget_candidates: the runs keep
  *                               half of what probes leave, and at least 3 n
  *   test_nlopt_bridge explore   open-ended exploring starts: one run in
- *                               explore_every is uniform in the box, and finds
- *                               a deep well the theta model cannot know of
+ *                               explore_every is uniform in the box, reaching
+ *                               where candidates and hops never start; none
+ *                               with 0; infinite bounds use the model's box
  */
 #include <math.h>
 #include <stdlib.h>
